@@ -1,0 +1,289 @@
+"""The one torch training engine of sklot, built on skorch.
+
+Every estimator that trains a torch module by minibatch gradient descent does
+it through :class:`SklotNet` (a :class:`skorch.NeuralNet`), usually built with
+:func:`make_net`. What sklot adds to skorch:
+
+* **seeding without side effects**: the module is built under a forked,
+  seeded global torch RNG and minibatches are drawn with a
+  :class:`torch.Generator` seeded from ``random_state``, so the same seed
+  gives the same model, bit for bit on the CPU, and the user's global RNG is
+  untouched;
+* **a fast array iterator**: when ``X`` (and ``y``) are arrays, batches are
+  sliced from device tensors instead of collated sample by sample (skorch's
+  default ``Dataset`` + ``DataLoader`` costs about one Python call per sample);
+* **unsupervised losses**: ``y=None`` is passed through to ``get_loss``, and
+  subclasses override the skorch hooks (``get_loss``, ``train_step_single``,
+  ``get_iterator``) rather than copying the loop;
+* **pickles that load anywhere**: skorch maps CUDA tensors to the CPU when
+  CUDA is absent; sklot loads full modules (``weights_only=False``) because
+  its modules carry parametrisations.
+
+Why skorch: it already gives early stopping, a printed progress table
+(``verbose``), a per-epoch/per-batch ``history`` and device-portable pickling,
+which are exactly the services an sklot estimator needs from its engine.
+"""
+
+import numpy as np
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import Dataset, ValidSplit
+
+from .random import torch_generator, torch_seed_context
+
+__all__ = ["SklotNet", "make_net", "ArrayBatchIterator"]
+
+
+class ArrayBatchIterator:
+    """Iterate over ``(X_batch, y_batch)`` slices of device tensors.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n, ...)
+    y : torch.Tensor of shape (n, ...) or None
+    batch_size : int
+    shuffle : bool
+    generator : torch.Generator or None
+        Draws the permutation of each pass when ``shuffle``.
+    """
+
+    def __init__(self, X, y, batch_size, shuffle=False, generator=None):
+        self.X = X
+        self.y = y
+        self.batch_size = len(X) if batch_size in (None, -1) else int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return (len(self.X) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        import torch
+
+        n = len(self.X)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator, device=self.generator.device)
+            order = order.to(self.X.device)
+        else:
+            order = None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                sl = slice(start, start + self.batch_size)
+                yield self.X[sl], (None if self.y is None else self.y[sl])
+            else:
+                idx = order[start : start + self.batch_size]
+                yield self.X[idx], (None if self.y is None else self.y[idx])
+
+
+class SklotNet(NeuralNet):
+    """skorch ``NeuralNet`` with sklot's seeding, fast array batches and ``y=None`` support.
+
+    Parameters
+    ----------
+    seed : int, default=0
+        Seeds module construction and minibatch order.
+    *args, **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, *args, seed=0, **kwargs):
+        kwargs.setdefault("torch_load_kwargs", {"weights_only": False})
+        super().__init__(*args, **kwargs)
+        self.seed = seed
+
+    # -- seeding ---------------------------------------------------------
+    def initialize_module(self):
+        import torch
+
+        with torch_seed_context(self.seed, self.device):
+            if isinstance(self.module, torch.nn.Module):
+                # A ready-made instance drew its weights from the global RNG:
+                # redraw them from the seed so that the same seed gives the same model.
+                for sub in self.module.modules():
+                    if hasattr(sub, "reset_parameters"):
+                        sub.reset_parameters()
+            return super().initialize_module()
+
+    def initialize(self):
+        self.batch_generator_ = torch_generator(self.seed + 1, "cpu")
+        return super().initialize()
+
+    # -- data ------------------------------------------------------------
+    def _as_tensor(self, a):
+        import torch
+
+        if a is None:
+            return None
+        if isinstance(a, torch.Tensor):
+            return a.to(self.device)
+        a = np.asarray(a)
+        return torch.as_tensor(a, device=self.device)
+
+    def get_dataset(self, X, y=None):
+        if _is_plain_array(X) and (y is None or _is_plain_array(y)):
+            return _TensorPair(self._as_tensor(X), self._as_tensor(y))
+        return super().get_dataset(X, y)
+
+    def get_iterator(self, dataset, training=False):
+        if isinstance(dataset, _TensorPair):
+            bs = self.batch_size
+            return ArrayBatchIterator(
+                dataset.X, dataset.y, bs, shuffle=training, generator=self.batch_generator_
+            )
+        if training and _accepts_generator(self.iterator_train):
+            kwargs = self.get_params_for("iterator_train")
+            kwargs.setdefault("batch_size", self.batch_size)
+            kwargs.setdefault("generator", self.batch_generator_)
+            return self.iterator_train(dataset, **kwargs)
+        return super().get_iterator(dataset, training=training)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        dataset = self.get_dataset(X, y)
+        if not self.train_split:
+            return dataset, None
+        if isinstance(dataset, _TensorPair):
+            return dataset.split(self.train_split, self.seed)
+        return super().get_split_datasets(X, y, **fit_params)
+
+    # -- losses ----------------------------------------------------------
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if y_true is None:
+            return self.criterion_(y_pred)
+        return self.criterion_(y_pred, y_true)
+
+
+class _TensorPair:
+    """Minimal dataset of device tensors understood by :class:`SklotNet`."""
+
+    def __init__(self, X, y):
+        self.X = X
+        self.y = y
+
+    def __len__(self):
+        return len(self.X)
+
+    def split(self, train_split, seed):
+        import torch
+
+        frac = getattr(train_split, "cv", 0.2)
+        stratified = getattr(train_split, "stratified", False)
+        n = len(self.X)
+        rng = np.random.default_rng(seed + 2)
+        if stratified and self.y is not None:
+            y = self.y.detach().cpu().numpy()
+            valid = []
+            for c in np.unique(y):
+                idx = np.flatnonzero(y == c)
+                k = max(1, int(round(frac * len(idx)))) if len(idx) > 1 else 0
+                valid.extend(rng.permutation(idx)[:k])
+            valid = np.asarray(sorted(valid), dtype=np.int64)
+        else:
+            k = max(1, int(round(frac * n)))
+            valid = np.sort(rng.permutation(n)[:k])
+        mask = np.ones(n, dtype=bool)
+        mask[valid] = False
+        tr = torch.as_tensor(np.flatnonzero(mask), device=self.X.device)
+        va = torch.as_tensor(valid, device=self.X.device)
+        sub = lambda t, i: None if t is None else t[i]  # noqa: E731
+        return _TensorPair(sub(self.X, tr), sub(self.y, tr)), _TensorPair(sub(self.X, va), sub(self.y, va))
+
+
+def _is_plain_array(a):
+    import torch
+
+    if isinstance(a, torch.Tensor):
+        return True
+    return isinstance(a, np.ndarray) and a.dtype != object
+
+
+def _accepts_generator(iterator_cls):
+    from torch.utils.data import DataLoader
+
+    return isinstance(iterator_cls, type) and issubclass(iterator_cls, DataLoader)
+
+
+def make_net(
+    module,
+    criterion,
+    *,
+    device,
+    seed,
+    max_epochs=10,
+    batch_size=128,
+    lr=1e-3,
+    optimizer=None,
+    optimizer_kwargs=None,
+    validation_fraction=None,
+    stratified=False,
+    early_stopping=False,
+    n_iter_no_change=5,
+    tol=1e-4,
+    verbose=0,
+    callbacks=None,
+    net_class=SklotNet,
+    **kwargs,
+):
+    """Build an :class:`SklotNet` from sklot's usual hyper-parameters.
+
+    Parameters
+    ----------
+    module : torch.nn.Module or class
+    criterion : torch.nn.Module or class
+        Called as ``criterion(y_pred, y_true)``, or ``criterion(y_pred)`` when
+        the net is fitted with ``y=None``.
+    device : torch.device
+        Already resolved (see :func:`sklot._core.device.resolve_device`).
+    seed : int
+        From :func:`sklot._core.random.draw_seed`.
+    validation_fraction : float or None
+        Hold out this fraction of the training data for ``valid_loss``.
+    early_stopping : bool
+        Stop when the monitored loss (``valid_loss`` if a validation split
+        exists, else ``train_loss``) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best weights are restored.
+    verbose : int
+        0 is silent; 1 prints skorch's per-epoch table.
+
+    Returns
+    -------
+    SklotNet (not yet initialised)
+    """
+    import torch
+
+    cbs = list(callbacks or [])
+    if early_stopping:
+        monitor = "valid_loss" if validation_fraction else "train_loss"
+        cbs.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor=monitor,
+                    patience=n_iter_no_change,
+                    threshold=tol,
+                    threshold_mode="abs",
+                    load_best=True,
+                    sink=print if verbose else _silent,
+                ),
+            )
+        )
+    train_split = ValidSplit(validation_fraction, stratified=stratified) if validation_fraction else None
+    opt_kwargs = {f"optimizer__{k}": v for k, v in (optimizer_kwargs or {}).items()}
+    return net_class(
+        module,
+        criterion,
+        optimizer=optimizer or torch.optim.Adam,
+        lr=lr,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        train_split=train_split,
+        callbacks=cbs,
+        verbose=int(verbose),
+        device=str(device),
+        seed=seed,
+        **opt_kwargs,
+        **kwargs,
+    )
+
+
+def _silent(*args, **kwargs):
+    return None

@@ -1,0 +1,234 @@
+"""Input validation shared by every sklot estimator: arrays, bags of points, graphs.
+
+Every bad input raises a :class:`ValueError` (or :class:`TypeError` for a wrong
+type) whose message names the problem, never a silent wrong answer.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_finite_array", "check_bags", "check_point_weight", "check_graphs"]
+
+
+def check_finite_array(X, *, name="X", ndim=2, dtype=np.float64, min_samples=1):
+    """Return ``X`` as a finite float array of ``ndim`` dimensions.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` has the wrong number of dimensions, too few rows, or holds
+        NaN / infinite values.
+    """
+    try:
+        arr = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} could not be converted to a {np.dtype(dtype).name} array: {exc}") from exc
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array; got an array of shape {arr.shape}.")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} rows; at least {min_samples} required.")
+    if not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.isnan(arr).any() else "infinite"
+        raise ValueError(f"{name} contains {bad} values.")
+    return arr
+
+
+def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
+    """Validate a collection of bags (finite samples of distributions).
+
+    Parameters
+    ----------
+    X : list of array-like of shape (n_i, d), or array-like of shape (n_bags, n, d)
+        Each bag is a finite sample; bag sizes ``n_i`` may differ, the
+        dimension ``d`` may not. A 2-D array of shape (n_bags, n) is
+        ambiguous and rejected; a single bag of 1-D points is written
+        ``X[i].shape == (n_i, 1)``.
+    dtype : numpy dtype, default=float64
+    n_features : int, default=None
+        When given (at predict time), every bag must have this dimension.
+    min_bags : int, default=1
+
+    Returns
+    -------
+    bags : list of ndarray of shape (n_i, d)
+        Contiguous, finite arrays of ``dtype``.
+
+    Raises
+    ------
+    ValueError
+        Empty collection, empty bag, bags of different dimension, NaN or
+        infinite values, or a dimension that differs from ``n_features``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklot._core.validation import check_bags
+    >>> bags = check_bags([np.zeros((3, 2)), np.ones((5, 2))])
+    >>> [b.shape for b in bags]
+    [(3, 2), (5, 2)]
+    >>> check_bags([np.zeros((3, 2)), np.ones((5, 3))])
+    Traceback (most recent call last):
+    ...
+    ValueError: bags must all have the same dimension d: bag 0 has d=2, bag 1 has d=3.
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.ndim != 3:
+            raise ValueError(
+                "bags given as an array must be 3-D (n_bags, n_points, d); "
+                f"got an array of shape {X.shape}. Pass a list of (n_i, d) arrays for ragged bags."
+            )
+        raw = list(X)
+    elif hasattr(X, "__len__") and not isinstance(X, (str, bytes, dict)):
+        raw = list(X)
+    else:
+        raise TypeError(f"bags must be a list of (n_i, d) arrays or a 3-D array; got {type(X).__name__}.")
+    if len(raw) < min_bags:
+        raise ValueError(f"need at least {min_bags} bag(s); got {len(raw)}.")
+    bags = []
+    d_ref = n_features
+    for i, bag in enumerate(raw):
+        try:
+            arr = np.asarray(bag, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"bag {i} could not be converted to a numeric array: {exc}") from exc
+        if arr.ndim != 2:
+            raise ValueError(
+                f"bag {i} must be a 2-D array of shape (n_points, d); got shape {arr.shape}. "
+                "Reshape 1-D samples with x.reshape(-1, 1)."
+            )
+        if arr.shape[0] == 0:
+            raise ValueError(f"bag {i} is empty: every bag needs at least one point.")
+        if arr.shape[1] == 0:
+            raise ValueError(f"bag {i} has zero features.")
+        if d_ref is None:
+            d_ref = arr.shape[1]
+        elif arr.shape[1] != d_ref:
+            if n_features is not None:
+                raise ValueError(
+                    f"bag {i} has d={arr.shape[1]} but the estimator was fitted on bags with d={n_features}."
+                )
+            raise ValueError(
+                f"bags must all have the same dimension d: bag 0 has d={d_ref}, bag {i} has d={arr.shape[1]}."
+            )
+        if not np.all(np.isfinite(arr)):
+            bad = "NaN" if np.isnan(arr).any() else "infinite"
+            raise ValueError(f"bag {i} contains {bad} values.")
+        bags.append(np.ascontiguousarray(arr))
+    return bags
+
+
+def check_point_weight(point_weight, bags, *, dtype=np.float64):
+    """Validate per-point weights: one non-negative 1-D array per bag, not all zero.
+
+    Returns ``None`` when ``point_weight`` is None, else a list of arrays that
+    sum to one within each bag.
+    """
+    if point_weight is None:
+        return None
+    if isinstance(point_weight, np.ndarray) and point_weight.dtype != object and point_weight.ndim == 2:
+        point_weight = list(point_weight)
+    point_weight = list(point_weight)
+    if len(point_weight) != len(bags):
+        raise ValueError(f"point_weight has {len(point_weight)} entries but there are {len(bags)} bags.")
+    out = []
+    for i, (w, bag) in enumerate(zip(point_weight, bags)):
+        w = np.asarray(w, dtype=dtype)
+        if w.shape != (bag.shape[0],):
+            raise ValueError(
+                f"point_weight[{i}] must have shape ({bag.shape[0]},) to match bag {i}; got {w.shape}."
+            )
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"point_weight[{i}] contains NaN or infinite values.")
+        if np.any(w < 0):
+            raise ValueError(f"point_weight[{i}] has negative weights.")
+        total = w.sum()
+        if total <= 0:
+            raise ValueError(f"point_weight[{i}] sums to zero: every bag needs positive total weight.")
+        out.append(w / total)
+    return out
+
+
+def check_graphs(graphs, *, min_nodes=1, min_graphs=1):
+    """Validate graphs and return them as a list of ``torch_geometric.data.Data``.
+
+    Parameters
+    ----------
+    graphs : list of torch_geometric Data, a torch_geometric Dataset, or list of networkx graphs
+        Node features are read from ``x`` (Data) or from the ``"x"`` node
+        attribute (networkx) when present.
+    min_nodes : int, default=1
+        Graphs with fewer nodes raise a ValueError naming the graph.
+    min_graphs : int, default=1
+
+    Raises
+    ------
+    ValueError
+        Too few graphs, a graph with too few nodes, edge indices out of
+        range, or non-finite node features.
+    """
+    import torch
+    from torch_geometric.data import Data
+
+    if isinstance(graphs, Data) or _is_networkx(graphs):
+        raise TypeError("expected a collection of graphs (a list or dataset), got a single graph; wrap it in a list.")
+    try:
+        items = [graphs[i] for i in range(len(graphs))]
+    except TypeError as exc:
+        raise TypeError(f"graphs must be a list or dataset of graphs; got {type(graphs).__name__}.") from exc
+    if len(items) < min_graphs:
+        raise ValueError(f"need at least {min_graphs} graph(s); got {len(items)}.")
+    out = []
+    for i, g in enumerate(items):
+        if _is_networkx(g):
+            g = _from_networkx(g)
+        elif not isinstance(g, Data):
+            raise TypeError(f"graph {i} is a {type(g).__name__}; expected torch_geometric Data or a networkx graph.")
+        n = g.num_nodes
+        if n is None or n < min_nodes:
+            raise ValueError(f"graph {i} has {n or 0} node(s); at least {min_nodes} required.")
+        ei = g.edge_index
+        if ei is None:
+            g = g.clone()
+            g.edge_index = torch.empty((2, 0), dtype=torch.long)
+        else:
+            if ei.dim() != 2 or ei.shape[0] != 2:
+                raise ValueError(f"graph {i}: edge_index must have shape (2, n_edges); got {tuple(ei.shape)}.")
+            if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= n):
+                raise ValueError(f"graph {i}: edge_index refers to node {int(ei.max())} but the graph has {n} nodes.")
+        x = getattr(g, "x", None)
+        if x is not None:
+            if x.shape[0] != n:
+                raise ValueError(f"graph {i}: x has {x.shape[0]} rows but the graph has {n} nodes.")
+            if not torch.isfinite(x.float()).all():
+                raise ValueError(f"graph {i}: node features x contain NaN or infinite values.")
+        out.append(g)
+    return out
+
+
+def _is_networkx(g):
+    mod = type(g).__module__ or ""
+    return mod.startswith("networkx")
+
+
+def _from_networkx(g):
+    import torch
+    from torch_geometric.data import Data
+
+    nodes = list(g.nodes())
+    index = {v: k for k, v in enumerate(nodes)}
+    edges = [(index[u], index[v]) for u, v in g.edges() if u != v]
+    if edges:
+        ei = torch.tensor(edges, dtype=torch.long).t()
+        if not g.is_directed():
+            ei = torch.cat([ei, ei.flip(0)], dim=1)
+    else:
+        ei = torch.empty((2, 0), dtype=torch.long)
+    data = Data(edge_index=ei, num_nodes=len(nodes))
+    feats = [g.nodes[v].get("x") for v in nodes]
+    if nodes and all(f is not None for f in feats):
+        data.x = torch.as_tensor(np.asarray([np.atleast_1d(f) for f in feats], dtype=np.float32))
+    labels = [g.nodes[v].get("label") for v in nodes]
+    if nodes and all(isinstance(lab, numbers.Integral) for lab in labels):
+        data.node_label = torch.as_tensor(labels, dtype=torch.long)
+    return data
