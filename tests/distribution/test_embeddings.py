@@ -20,7 +20,8 @@ def _dist2(E):
 def test_sliced_embedding_matches_pot_with_the_same_directions():
     rng = np.random.default_rng(0)
     bags = [rng.normal(size=(64, 3)) @ rng.normal(size=(3, 3)) for _ in range(5)]
-    emb = SlicedWassersteinEmbedding(n_projections=20, n_quantiles=64, random_state=0, device="cpu").fit(bags)
+    emb = SlicedWassersteinEmbedding(n_projections=20, n_quantiles=64, quantile_spacing="uniform", random_state=0,
+                                     device="cpu").fit(bags)
     D2 = _dist2(emb.transform(bags))
     for i in range(5):
         for j in range(i + 1, 5):
