@@ -72,12 +72,17 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         return emb
 
     def _embed(self, bags, weights, device):
-        """Embeddings as centred float64 tensors on ``device``."""
+        """Embeddings as centred float32 tensors on ``device``.
+
+        Centring (on the training / landmark mean) keeps float32 distance
+        computations accurate for data far from the origin; kernel values are
+        then accumulated and solved in float64.
+        """
         if hasattr(self.embedding_, "_embed"):
             E = self.embedding_._embed(bags, weights, device)
         else:
             E = torch.as_tensor(self.embedding_.transform(bags, point_weight=weights))
-        E = E.to(device=device, dtype=torch.float64)
+        E = E.to(device=device, dtype=torch.float32)
         return E - self.center_.to(device) if hasattr(self, "center_") else E
 
     def _log(self, msg):
@@ -110,10 +115,11 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
             E = self._embed(bags, weights, device)
             self.center_ = E.mean(0).cpu()
             E = E - self.center_.to(device)
+            E64 = E.double()
             sub = torch.as_tensor(fit_idx, device=device)
-            self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(E[sub])
+            self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(E64[sub])
             self._log(f"exact kernel ridge on {n} bags (gamma={self.gamma_:.4g})")
-            K = gaussian_kernel(E, E, self.gamma_)
+            K = gaussian_kernel(E64, E64, self.gamma_)
             self.dual_coef_ = solve_exact_ridge(K, Yc, self.alpha).cpu()
             self.support_embeddings_ = E.cpu()
         else:
@@ -122,7 +128,7 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
             L = self._embed([bags[i] for i in land], None if weights is None else [weights[i] for i in land], device)
             self.center_ = L.mean(0).cpu()
             L = L - self.center_.to(device)
-            self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(L)
+            self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(L.double())
             acc = NystroemRidgeAccumulator(L, self.gamma_, Yc.shape[1])
             for start in range(0, n, _STREAM_BAGS):
                 stop = min(start + _STREAM_BAGS, n)
@@ -144,7 +150,7 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         for start in range(0, len(bags), _STREAM_BAGS):
             stop = min(start + _STREAM_BAGS, len(bags))
             E = self._embed(bags[start:stop], None if weights is None else weights[start:stop], device)
-            out[start:stop] = to_numpy(gaussian_kernel(E, S, self.gamma_) @ C)
+            out[start:stop] = to_numpy(gaussian_kernel(E, S, self.gamma_).double() @ C)
         return out + self.y_mean_
 
     def __sklearn_tags__(self):

@@ -155,7 +155,7 @@ def sliced_quantile_embedding(points, directions, edges, *, weights=None, n_poin
     P = directions.shape[1]
     edges = np.asarray(edges, dtype=np.float64)
     T = len(edges) - 1
-    proj = torch.matmul(points, directions.to(points.dtype)).transpose(1, 2)  # (B, P, n)
+    proj = torch.matmul(directions.to(points.dtype).T, points.transpose(1, 2))  # (B, P, n), contiguous
     if weights is None and n_points is None:
         s = sort_last_axis(proj.contiguous())
         A = uniform_bin_average_matrix(n, edges, dtype=s.dtype, device=s.device)
