@@ -81,7 +81,8 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         if hasattr(self.embedding_, "_embed"):
             E = self.embedding_._embed(bags, weights, device)
         else:
-            E = torch.as_tensor(self.embedding_.transform(bags, point_weight=weights))
+            kwargs = {} if weights is None else {"point_weight": weights}
+            E = torch.as_tensor(np.asarray(self.embedding_.transform(bags, **kwargs)))
         E = E.to(device=device, dtype=torch.float32)
         return E - self.center_.to(device) if hasattr(self, "center_") else E
 

@@ -4,11 +4,15 @@ import numpy as np
 
 __all__ = ["sinkhorn_potential"]
 
+# exp(-cost / reg) stays well inside float64's range below this ratio
+_MAX_EXPONENT = 500.0
+
 
 def sinkhorn_potential(points, weights, reference, reference_weights, reg, *, max_iter=1000, tol=1e-9):
     r"""Dual Sinkhorn potential on the reference cloud, for OT from the reference to a bag.
 
-    Solves, with POT's log-domain Sinkhorn,
+    Solves, with POT's Sinkhorn (scaling iterations, or the log domain when
+    :math:`\max C / \varepsilon` is large enough to underflow),
 
     .. math::
         \mathrm{OT}_\varepsilon(\rho, \mu) = \max_{f, g}\; \sum_i a_i f_i + \sum_j b_j g_j
@@ -41,9 +45,16 @@ def sinkhorn_potential(points, weights, reference, reference_weights, reg, *, ma
     import ot
 
     cost = ot.dist(reference, points)  # squared Euclidean
-    _, log = ot.sinkhorn(
-        reference_weights, weights, cost, reg, method="sinkhorn_log", numItermax=max_iter, stopThr=tol,
-        log=True, warn=False,
-    )
-    f = reg * (log["log_u"] - np.log(reference_weights))
+    kwargs = dict(numItermax=max_iter, stopThr=tol, log=True, warn=False)
+    if cost.max() / reg < _MAX_EXPONENT:
+        # the scaling iterations are exact in float64 here, and many times faster than POT's log domain
+        with np.errstate(all="ignore"):
+            _, log = ot.sinkhorn(reference_weights, weights, cost, reg, method="sinkhorn", **kwargs)
+        log_u = np.log(log["u"]) if np.all(np.isfinite(log["u"])) and np.all(log["u"] > 0) else None
+    else:
+        log_u = None
+    if log_u is None:
+        _, log = ot.sinkhorn(reference_weights, weights, cost, reg, method="sinkhorn_log", **kwargs)
+        log_u = log["log_u"]
+    f = reg * (log_u - np.log(reference_weights))
     return f - np.dot(reference_weights, f), int(log["niter"])

@@ -158,3 +158,13 @@ def test_sliced_and_mean_embeddings_on_cuda_match_cpu():
         cpu = cls(random_state=0, device="cpu", **kw).fit(bags)
         gpu = cls(random_state=0, device="cuda", **kw).fit(bags)
         np.testing.assert_allclose(gpu.transform(bags), cpu.transform(bags), rtol=1e-4, atol=1e-5)
+
+
+def test_sinkhorn_potential_small_regularisation_uses_the_log_domain_and_stays_finite():
+    rng = np.random.default_rng(9)
+    x, u = rng.normal(size=(20, 2)) * 5, rng.normal(size=(8, 2))
+    b, a = np.full(20, 1 / 20), np.full(8, 1 / 8)
+    eps = 0.05  # cost / eps ~ 1e3: exp underflows in the scaling iterations
+    f, _ = sinkhorn_potential(x, b, u, a, eps, max_iter=20000, tol=1e-10)
+    assert np.all(np.isfinite(f))
+    np.testing.assert_allclose(f, _log_sinkhorn_reference(x, b, u, a, eps, n_iter=20000), rtol=1e-4, atol=1e-4)

@@ -143,3 +143,21 @@ def test_regressor_on_cuda_matches_cpu():
     cpu = KernelDistributionRegressor(random_state=0, device="cpu").fit(bags, y)
     gpu = KernelDistributionRegressor(random_state=0, device="cuda").fit(bags, y)
     np.testing.assert_allclose(gpu.predict(bags), cpu.predict(bags), rtol=1e-3, atol=1e-4)
+
+
+def test_any_bag_transformer_can_be_the_embedding():
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    class MomentEmbedding(TransformerMixin, BaseEstimator):
+        """Mean and variance per coordinate (no point weights, no _embed)."""
+
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return np.array([np.r_[b.mean(0), b.var(0)] for b in X])
+
+    bags, y = _mean_bags(9, n_bags=40)
+    model = KernelDistributionRegressor(embedding=MomentEmbedding(), alpha=1e-3, random_state=0, device="cpu")
+    model.fit(bags[:30], y[:30])
+    assert model.score(bags[30:], y[30:]) > 0.9
