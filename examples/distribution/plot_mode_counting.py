@@ -69,7 +69,8 @@ class SquaredDistanceKernelRidge(RegressorMixin, BaseEstimator):
 
 
 def explained_variance(E, y):
-    d2 = ((E[:, None] - E[None]) ** 2).sum(-1)
+    sq = (E**2).sum(1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * E @ E.T, 0.0)
     g0 = 1.0 / np.median(d2[np.triu_indices(len(E), 1)])
     inner = GridSearchCV(
         SquaredDistanceKernelRidge(),

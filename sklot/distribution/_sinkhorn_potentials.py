@@ -54,7 +54,8 @@ def sinkhorn_potential(points, weights, reference, reference_weights, reg, *, ma
     else:
         log_u = None
     if log_u is None:
-        _, log = ot.sinkhorn(reference_weights, weights, cost, reg, method="sinkhorn_log", **kwargs)
+        with np.errstate(over="ignore"):  # POT also returns exp(log_u), which may overflow; unused
+            _, log = ot.sinkhorn(reference_weights, weights, cost, reg, method="sinkhorn_log", **kwargs)
         log_u = log["log_u"]
     f = reg * (log_u - np.log(reference_weights))
     return f - np.dot(reference_weights, f), int(log["niter"])
