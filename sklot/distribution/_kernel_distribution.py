@@ -102,8 +102,11 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
                 delattr(self, attr)
         self.embedding_ = self._make_embedding(seed)
         fit_idx = rng.choice(n, min(n, _MEDIAN_BAGS), replace=False) if n > _MEDIAN_BAGS else np.arange(n)
-        self.embedding_.fit([bags[i] for i in fit_idx],
-                            point_weight=None if weights is None else [weights[i] for i in fit_idx])
+        fit_bags = [bags[i] for i in fit_idx]
+        if weights is None:
+            self.embedding_.fit(fit_bags)
+        else:
+            self.embedding_.fit(fit_bags, point_weight=[weights[i] for i in fit_idx])
         self.n_features_in_ = bags[0].shape[1]
         self.y_mean_ = Y.mean(0)
         Yc = torch.as_tensor(Y - self.y_mean_, dtype=torch.float64, device=device)
