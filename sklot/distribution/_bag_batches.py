@@ -73,13 +73,14 @@ def _build(batch, bags, weights, sizes, device, dtype):
     n_max = int(sizes[idx].max())
     d = bags[idx[0]].shape[1]
     uniform_size = bool(np.all(sizes[idx] == n_max))
+    # gather straight into the compute dtype: one copy instead of two
+    pts = np.zeros((len(idx), n_max, d), dtype=torch.empty((), dtype=dtype).numpy().dtype)
     if uniform_size:
-        pts = np.stack([bags[i] for i in idx])
+        np.stack([bags[i] for i in idx], out=pts)
     else:
-        pts = np.zeros((len(idx), n_max, d))
         for r, i in enumerate(idx):
             pts[r, : sizes[i]] = bags[i]
-    points = torch.as_tensor(pts, device=device).to(dtype)
+    points = torch.from_numpy(pts).to(device)
     w = None
     if weights is not None:
         wa = np.zeros((len(idx), n_max))

@@ -41,13 +41,15 @@ def quantile_bin_edges(n_quantiles, spacing="cosine"):
 
 
 def sort_last_axis(values):
-    """Sort a tensor along its last axis (values only).
+    """Sort a contiguous tensor along its last axis, IN PLACE on the CPU; return the sorted tensor.
 
-    On the CPU numpy's vectorised sort is used (tens of times faster than
-    ``torch.sort`` for many short rows); elsewhere ``torch.sort``.
+    On the CPU numpy's vectorised sort is used, in place on the tensor's memory
+    (tens of times faster than ``torch.sort`` for many short rows, and no copy);
+    elsewhere ``torch.sort``.
     """
     if values.device.type == "cpu":
-        return torch.from_numpy(np.sort(values.numpy(), axis=-1))
+        values.numpy().sort(axis=-1)
+        return values
     return torch.sort(values, dim=-1).values
 
 
@@ -157,14 +159,14 @@ def sliced_quantile_embedding(points, directions, edges, *, weights=None, n_poin
     T = len(edges) - 1
     proj = torch.matmul(directions.to(points.dtype).T, points.transpose(1, 2))  # (B, P, n), contiguous
     if weights is None and n_points is None:
-        s = sort_last_axis(proj.contiguous())
+        s = sort_last_axis(proj)
         A = uniform_bin_average_matrix(n, edges, dtype=s.dtype, device=s.device)
         q = torch.matmul(s, A)
     elif weights is None:
         real = torch.arange(n, device=points.device)[None, :] < n_points[:, None]
         big = torch.finfo(proj.dtype).max
         proj = torch.where(real[:, None, :], proj, torch.full_like(proj, big))
-        s = sort_last_axis(proj.contiguous())
+        s = sort_last_axis(proj)
         w = real.to(s.dtype)[:, None, :].expand(B, P, n)
         q = bin_averaged_quantiles(s, w, edges)
     else:
