@@ -43,6 +43,7 @@ def iter_bag_batches(bags, weights, *, width, max_elements, device, dtype=torch.
     """
     sizes = np.fromiter((b.shape[0] for b in bags), dtype=np.int64, count=len(bags))
     order = np.argsort(sizes, kind="stable")
+    sorted_sizes = sizes[order]
     budget = max(int(max_elements), 1)
     batch = []
     for pos, i in enumerate(order):
@@ -51,7 +52,7 @@ def iter_bag_batches(bags, weights, *, width, max_elements, device, dtype=torch.
             too_big = (len(batch) + 1) * n_new * width > budget
             new_size = sizes[i] != sizes[batch[-1]]
             # keep long runs of equal-size bags unpadded
-            run_starts = new_size and _run_length(sizes, order, pos) >= _MIN_HOMOGENEOUS
+            run_starts = new_size and _run_length(sorted_sizes, pos) >= _MIN_HOMOGENEOUS
             run_ends = new_size and len(batch) >= _MIN_HOMOGENEOUS and sizes[batch[0]] == sizes[batch[-1]]
             if too_big or run_starts or run_ends:
                 yield _build(batch, bags, weights, sizes, device, dtype)
@@ -61,11 +62,9 @@ def iter_bag_batches(bags, weights, *, width, max_elements, device, dtype=torch.
         yield _build(batch, bags, weights, sizes, device, dtype)
 
 
-def _run_length(sizes, order, pos):
-    """How many bags, from ``order[pos]`` on, share its size."""
-    n = sizes[order[pos]]
-    rest = sizes[order[pos:]]
-    return int(np.searchsorted(rest, n, side="right"))
+def _run_length(sorted_sizes, pos):
+    """How many bags, from position ``pos`` of the size-sorted order on, share its size."""
+    return int(np.searchsorted(sorted_sizes, sorted_sizes[pos], side="right")) - pos
 
 
 def _build(batch, bags, weights, sizes, device, dtype):

@@ -97,9 +97,7 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         seed = draw_seed(self.random_state)
         rng = numpy_generator(seed)
         n = len(bags)
-        for attr in ("center_",):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        self.__dict__.pop("center_", None)  # a refit must not centre on the previous fit's mean
         self.embedding_ = self._make_embedding(seed)
         fit_idx = rng.choice(n, min(n, _MEDIAN_BAGS), replace=False) if n > _MEDIAN_BAGS else np.arange(n)
         fit_bags = [bags[i] for i in fit_idx]
