@@ -161,3 +161,12 @@ def test_any_bag_transformer_can_be_the_embedding():
     model = KernelDistributionRegressor(embedding=MomentEmbedding(), alpha=1e-3, random_state=0, device="cpu")
     model.fit(bags[:30], y[:30])
     assert model.score(bags[30:], y[30:]) > 0.9
+
+
+def test_verbose_reports_progress_and_feature_names(capsys):
+    bags, y = _mean_bags(10, n_bags=30)
+    KernelDistributionRegressor(solver="nystroem", n_components=10, verbose=1, random_state=0, device="cpu").fit(bags, y)
+    out = capsys.readouterr().out
+    assert "nystroem (10 landmarks" in out and "30/30 bags" in out
+    emb = SlicedWassersteinEmbedding(n_projections=2, n_quantiles=3, device="cpu").fit(bags)
+    assert list(emb.get_feature_names_out()) == [f"slicedwassersteinembedding{i}" for i in range(6)]
