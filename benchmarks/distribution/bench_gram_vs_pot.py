@@ -38,16 +38,20 @@ def main():
     SlicedWassersteinEmbedding(n_projections=4, n_quantiles=4, device="cpu").fit_transform(bags[:4])
 
     t0 = time.perf_counter()
-    emb = SlicedWassersteinEmbedding(n_projections=args.n_projections, n_quantiles=args.n_quantiles,
-                                     random_state=0, device="cpu").fit(bags)
+    emb = SlicedWassersteinEmbedding(
+        n_projections=args.n_projections, n_quantiles=args.n_quantiles, random_state=0, device="cpu"
+    ).fit(bags)
     E = emb.transform(bags)
     D_ours = np.sqrt(squared_distances(torch.as_tensor(E), torch.as_tensor(E)).numpy())
     t_ours = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    KernelDistributionRegressor(embedding=SlicedWassersteinEmbedding(n_projections=args.n_projections,
-                                                                     n_quantiles=args.n_quantiles),
-                                solver="exact", random_state=0, device="cpu").fit(bags, y)
+    KernelDistributionRegressor(
+        embedding=SlicedWassersteinEmbedding(n_projections=args.n_projections, n_quantiles=args.n_quantiles),
+        solver="exact",
+        random_state=0,
+        device="cpu",
+    ).fit(bags, y)
     t_fit = time.perf_counter() - t0
 
     theta = emb.directions_
@@ -63,14 +67,23 @@ def main():
     ours = np.array([D_ours[i, j] for i, j in pairs])
     rel = np.abs(ours - ref) / ref
 
-    print(f"{N} bags x {args.n_points} points, d={args.d}, P={theta.shape[1]} directions, T={args.n_quantiles} quantiles")
-    print(f"POT pairwise loop ({len(pairs)} of {len(iu[0])} pairs timed): {t_pot_measured:.2f} s "
-          f"-> full Gram {t_pot:.2f} s ({1e3 * t_pot_measured / len(pairs):.2f} ms/pair)")
+    print(
+        f"{N} bags x {args.n_points} points, d={args.d}, P={theta.shape[1]} directions, "
+        f"T={args.n_quantiles} quantiles"
+    )
+    print(
+        f"POT pairwise loop ({len(pairs)} of {len(iu[0])} pairs timed): {t_pot_measured:.2f} s "
+        f"-> full Gram {t_pot:.2f} s ({1e3 * t_pot_measured / len(pairs):.2f} ms/pair)"
+    )
     print(f"sklot embed + Gram: {t_ours:.3f} s   speed-up vs POT loop: {t_pot / t_ours:.0f}x")
-    print(f"sklot KernelDistributionRegressor.fit (exact, embed + Gram + solve): {t_fit:.3f} s   "
-          f"speed-up vs POT Gram alone: {t_pot / t_fit:.0f}x")
-    print(f"relative error of SW_2 vs POT: max {rel.max():.4%}, median {np.median(rel):.4%}, "
-          f"embedding <= POT on {np.mean(ours <= ref * (1 + 1e-6)):.1%} of pairs")
+    print(
+        f"sklot KernelDistributionRegressor.fit (exact, embed + Gram + solve): {t_fit:.3f} s   "
+        f"speed-up vs POT Gram alone: {t_pot / t_fit:.0f}x"
+    )
+    print(
+        f"relative error of SW_2 vs POT: max {rel.max():.4%}, median {np.median(rel):.4%}, "
+        f"embedding <= POT on {np.mean(ours <= ref * (1 + 1e-6)):.1%} of pairs"
+    )
 
 
 if __name__ == "__main__":

@@ -38,13 +38,16 @@ def main():
     t_pot = time.perf_counter() - t0
     print(f"POT: {len(ref)} pairs in {t_pot:.1f} s; SW_2 range [{ref.min():.3f}, {ref.max():.3f}]")
     s = np.sort(np.einsum("bnd,dp->bpn", X, theta), axis=-1)
-    print(f"{'T':>5} {'cosine max':>11} {'cosine med':>11} {'uniform max':>12} {'uniform med':>12} "
-          f"{'midpoint max':>13} {'midpoint med':>13}")
+    print(
+        f"{'T':>5} {'cosine max':>11} {'cosine med':>11} {'uniform max':>12} {'uniform med':>12} "
+        f"{'midpoint max':>13} {'midpoint med':>13}"
+    )
     for T in (4, 8, 16, 32, 64, 128, 256, 500):
         row = [f"{T:>5}"]
         for spacing in ("cosine", "uniform"):
-            emb = SlicedWassersteinEmbedding(n_quantiles=T, quantile_spacing=spacing, random_state=0,
-                                             device="cpu").fit(bags)
+            emb = SlicedWassersteinEmbedding(
+                n_quantiles=T, quantile_spacing=spacing, random_state=0, device="cpu"
+            ).fit(bags)
             np.testing.assert_array_equal(emb.directions_, theta)
             rel = np.abs(_pair_distances(emb.transform(bags), iu) - ref) / ref
             row += [f"{rel.max():>11.3%}", f"{np.median(rel):>11.3%}"]

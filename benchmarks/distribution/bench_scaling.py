@@ -43,14 +43,22 @@ def main():
         ot.sliced_wasserstein_distance(Xp[k % 40], Xp[(7 * k + 1) % 40], projections=theta)
     pot_pair = (time.perf_counter() - t0) / 200
     print(f"POT sliced_wasserstein_distance, {args.n_points} points: {1e3 * pot_pair:.2f} ms/pair")
-    print(f"{'bags':>8} {'solver':>9} {'fit s':>8} {'predict s':>10} {'total s':>8} {'R2 test':>8} "
-          f"{'POT Gram s (est.)':>18} {'ratio':>8}")
+    print(
+        f"{'bags':>8} {'solver':>9} {'fit s':>8} {'predict s':>10} {'total s':>8} {'R2 test':>8} "
+        f"{'POT Gram s (est.)':>18} {'ratio':>8}"
+    )
     for n in sizes:
         X, y = gaussian_bags(n, args.n_points, 5, seed=n)
         solvers = ["nystroem"] + (["exact"] if n <= args.exact_max else [])
         for solver in solvers:
-            model = KernelDistributionRegressor(solver=solver, n_components=args.n_components, alpha=1e-3,
-                                                random_state=0, device="cpu", verbose=args.verbose)
+            model = KernelDistributionRegressor(
+                solver=solver,
+                n_components=args.n_components,
+                alpha=1e-3,
+                random_state=0,
+                device="cpu",
+                verbose=args.verbose,
+            )
             t0 = time.perf_counter()
             model.fit(X, y)
             t_fit = time.perf_counter() - t0
@@ -60,8 +68,11 @@ def main():
             r2 = r2_score(yte, model.predict(Xte))
             pot = pot_pair * n * (n - 1) / 2
             total = t_fit + t_pred
-            print(f"{n:>8} {solver:>9} {t_fit:>8.2f} {t_pred:>10.2f} {total:>8.2f} {r2:>8.4f} {pot:>18.0f} "
-                  f"{pot / total:>8.0f}x", flush=True)
+            print(
+                f"{n:>8} {solver:>9} {t_fit:>8.2f} {t_pred:>10.2f} {total:>8.2f} {r2:>8.4f} {pot:>18.0f} "
+                f"{pot / total:>8.0f}x",
+                flush=True,
+            )
         del X, y
 
 

@@ -20,7 +20,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 from sklearn.metrics import explained_variance_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
@@ -35,12 +34,17 @@ evs, preds = {}, {}
 for d in dims:
     t0 = time.perf_counter()
     bags, y = make_ecological_bags(n_bags=300, n_points=200, n_features=d, random_state=d)
-    model = KernelDistributionRegressor(embedding=SlicedWassersteinEmbedding(n_projections=100), random_state=0)
+    model = KernelDistributionRegressor(
+        embedding=SlicedWassersteinEmbedding(n_projections=100), random_state=0
+    )
     search = GridSearchCV(model, {"alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}, cv=5).fit(bags[:100], y[:100])
     preds[d] = (y[100:], search.predict(bags[100:]))
     evs[d] = explained_variance_score(*preds[d])
-    print(f"d={d:>2}: explained variance {evs[d]:.3f} (alpha={search.best_params_['alpha']:g}, "
-          f"{time.perf_counter() - t0:.1f} s)", flush=True)
+    print(
+        f"d={d:>2}: explained variance {evs[d]:.3f} (alpha={search.best_params_['alpha']:g}, "
+        f"{time.perf_counter() - t0:.1f} s)",
+        flush=True,
+    )
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 axes[0].plot(dims, [evs[d] for d in dims], "o-", label="sklot (this run)")

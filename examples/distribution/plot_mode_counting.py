@@ -1,9 +1,9 @@
-"""
+r"""
 Counting the modes of Gaussian mixtures: three embeddings compared
 ==================================================================
 
 The authors' toy experiment (Bachoc et al. 2023): each bag is a sample of a
-mixture of :math:`C_i \\in \\{1, \\dots, C\\}` unit Gaussians with random centres,
+mixture of :math:`C_i \in \{1, \dots, C\}` unit Gaussians with random centres,
 and the label is :math:`C_i`. We compare the three bag embeddings of
 :mod:`sklot.distribution` -- kernel mean (MMD), sliced Wasserstein and Sinkhorn
 potentials -- with a Gaussian kernel ridge on top, at 256 bags x 256 points, as
@@ -33,7 +33,11 @@ from sklearn.metrics import explained_variance_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict  # noqa: E402
 
 from sklot.datasets import make_mixture_mode_bags  # noqa: E402
-from sklot.distribution import MeanEmbedding, SinkhornPotentialEmbedding, SlicedWassersteinEmbedding  # noqa: E402
+from sklot.distribution import (  # noqa: E402
+    MeanEmbedding,
+    SinkhornPotentialEmbedding,
+    SlicedWassersteinEmbedding,
+)
 
 out = pathlib.Path(os.environ.get("SKLOT_EXAMPLES_OUT", "."))
 out.mkdir(parents=True, exist_ok=True)
@@ -90,8 +94,11 @@ for setting in AUTHORS:
         E = make().fit_transform(bags)
         t_emb = time.perf_counter() - t0
         scores[setting, name] = explained_variance(E, y.astype(float))
-        print(f"d={d}, C={C:>2}, {name:>18}: explained variance {scores[setting, name]:.3f} "
-              f"(embedding {t_emb:.1f} s)", flush=True)
+        print(
+            f"d={d}, C={C:>2}, {name:>18}: explained variance {scores[setting, name]:.3f} "
+            f"(embedding {t_emb:.1f} s)",
+            flush=True,
+        )
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 4))
 names = list(EMBEDDINGS)

@@ -50,16 +50,18 @@ def make_rotated_gaussian_bags(n_bags=100, n_points=500, *, random_state=None, r
     A = rng.uniform(0.0, 1.0, size=(2, 2))
     angles = rng.uniform(0.0, np.pi, size=n_bags)
     bags, y = [], np.empty(n_bags)
-    for l, a in enumerate(angles):
+    for i, a in enumerate(angles):
         R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
         RA = R @ A
         bags.append(rng.standard_normal((n_points, 2)) @ RA.T)
         M11 = (RA @ RA.T)[0, 0]
-        y[l] = 0.5 * np.log(2 * np.pi * np.e * M11)
+        y[i] = 0.5 * np.log(2 * np.pi * np.e * M11)
     return (bags, y, angles) if return_angles else (bags, y)
 
 
-def make_mixture_mode_bags(n_bags=256, n_points=256, *, n_features=2, max_modes=2, box=3.0, random_state=None):
+def make_mixture_mode_bags(
+    n_bags=256, n_points=256, *, n_features=2, max_modes=2, box=3.0, random_state=None
+):
     r"""Bags drawn from Gaussian mixtures, labelled by their number of components.
 
     The authors' toy experiment (Bachoc et al. 2023, public code): bag ``i`` has

@@ -15,7 +15,9 @@ __all__ = ["BagEmbeddingMixin"]
 DEFAULT_MAX_ELEMENTS = 2**23
 
 
-class BagEmbeddingMixin(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BagEmbeddingMixin(
+    TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Turn bags (finite samples of distributions) into fixed-size vectors.
 
     Subclasses implement ``_fit_bags(bags, weights, seed)`` (draw directions /

@@ -14,7 +14,12 @@ from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
 from .._core.random import draw_seed, numpy_generator
 from .._core.validation import check_bags, check_point_weight
-from ._kernel_ridge import NystroemRidgeAccumulator, gaussian_kernel, median_heuristic_gamma, solve_exact_ridge
+from ._kernel_ridge import (
+    NystroemRidgeAccumulator,
+    gaussian_kernel,
+    median_heuristic_gamma,
+    solve_exact_ridge,
+)
 from ._mean_embedding import MeanEmbedding
 from ._sinkhorn_potential_embedding import SinkhornPotentialEmbedding
 from ._sliced_wasserstein_embedding import SlicedWassersteinEmbedding
@@ -45,8 +50,19 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, embedding="sliced_wasserstein", alpha=1.0, gamma=None, solver="auto", n_components=500,
-                 device="auto", random_state=None, n_jobs=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        embedding="sliced_wasserstein",
+        alpha=1.0,
+        gamma=None,
+        solver="auto",
+        n_components=500,
+        device="auto",
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
         self.embedding = embedding
         self.alpha = alpha
         self.gamma = gamma
@@ -127,7 +143,9 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         else:
             m = min(self.n_components, n)
             land = np.sort(rng.choice(n, m, replace=False))
-            L = self._embed([bags[i] for i in land], None if weights is None else [weights[i] for i in land], device)
+            L = self._embed(
+                [bags[i] for i in land], None if weights is None else [weights[i] for i in land], device
+            )
             self.center_ = L.mean(0).cpu()
             L = L - self.center_.to(device)
             self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(L.double())
@@ -194,7 +212,8 @@ _DOC_PARAMS = r"""
 
 
 class KernelDistributionRegressor(RegressorMixin, _KernelDistributionBase):
-    __doc__ = r"""Kernel ridge regression on bags: distribution regression with a Hilbertian embedding.
+    __doc__ = (
+        r"""Kernel ridge regression on bags: distribution regression with a Hilbertian embedding.
 
     Each example is a bag :math:`x_{i1}, \dots, x_{iN_i} \sim \mu_i` with a real label
     :math:`y_i`. Bags are embedded by :math:`\phi` (sliced quantiles, kernel mean
@@ -208,7 +227,9 @@ class KernelDistributionRegressor(RegressorMixin, _KernelDistributionBase):
     With the sliced embedding, :math:`\|\phi(\mu) - \phi(\nu)\|^2 \approx SW_2^2`
     and ``K`` is the sliced Wasserstein kernel of Bachoc et al. (2023), Sec. 2.
     The mean :math:`\bar y` is an unpenalised intercept.
-""" + _DOC_PARAMS + r"""
+"""
+        + _DOC_PARAMS
+        + r"""
     Attributes
     ----------
     embedding_ : transformer
@@ -237,6 +258,7 @@ class KernelDistributionRegressor(RegressorMixin, _KernelDistributionBase):
     >>> bool(model.score(bags[30:], means[30:]) > 0.9)
     True
     """
+    )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, point_weight=None):
@@ -275,13 +297,16 @@ class KernelDistributionRegressor(RegressorMixin, _KernelDistributionBase):
 
 
 class KernelDistributionClassifier(ClassifierMixin, _KernelDistributionBase):
-    __doc__ = r"""Kernel ridge classification of bags (one-vs-rest, labels coded :math:`\pm 1`).
+    __doc__ = (
+        r"""Kernel ridge classification of bags (one-vs-rest, labels coded :math:`\pm 1`).
 
     The same kernel as :class:`KernelDistributionRegressor`,
     :math:`K(\mu, \nu) = \exp(-\gamma\|\phi(\mu) - \phi(\nu)\|^2)`, with one
     regression per class on targets :math:`\pm 1` (as scikit-learn's
     ``RidgeClassifier`` on a kernel); the predicted class has the largest score.
-""" + _DOC_PARAMS + r"""
+"""
+        + _DOC_PARAMS
+        + r"""
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -299,6 +324,7 @@ class KernelDistributionClassifier(ClassifierMixin, _KernelDistributionBase):
     >>> float(clf.score(bags[40:], scales[40:] > 1))
     1.0
     """
+    )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, point_weight=None):

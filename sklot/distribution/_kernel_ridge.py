@@ -94,7 +94,7 @@ class NystroemRidgeAccumulator:
         self.rhs = torch.zeros((r, n_targets), dtype=torch.float64, device=landmarks.device)
 
     def add(self, E, Y):
-        """Add bags with embeddings ``E`` (any float dtype, that of the landmarks is used) and targets ``Y``."""
+        """Add bags with embeddings ``E`` (cast to the landmarks' dtype) and targets ``Y``."""
         phi = gaussian_kernel(E.to(self.landmarks.dtype), self.landmarks, self.gamma).double() @ self.M
         self.gram += phi.T @ phi
         self.rhs += phi.T @ Y

@@ -98,8 +98,16 @@ class MeanEmbedding(BagEmbeddingMixin):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, n_frequencies=128, bandwidth=None, batch_size=None, device="auto", random_state=None,
-                 verbose=0):
+    def __init__(
+        self,
+        *,
+        n_frequencies=128,
+        bandwidth=None,
+        batch_size=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.n_frequencies = n_frequencies
         self.bandwidth = bandwidth
         self.batch_size = batch_size
@@ -108,7 +116,9 @@ class MeanEmbedding(BagEmbeddingMixin):
         self.verbose = verbose
 
     def _fit_bags(self, bags, weights, seed):
-        self.bandwidth_ = float(self.bandwidth) if self.bandwidth is not None else median_bandwidth(bags, seed)
+        self.bandwidth_ = (
+            float(self.bandwidth) if self.bandwidth is not None else median_bandwidth(bags, seed)
+        )
         gen = torch_generator(seed, "cpu")
         w = torch.randn(self.n_features_in_, self.n_frequencies, generator=gen, dtype=torch.float64)
         self.frequencies_ = (w / self.bandwidth_).numpy()

@@ -92,8 +92,9 @@ class SinkhornPotentialEmbedding(BagEmbeddingMixin):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, n_references=64, reg=0.1, max_iter=1000, tol=1e-9, n_jobs=None, random_state=None,
-                 verbose=0):
+    def __init__(
+        self, *, n_references=64, reg=0.1, max_iter=1000, tol=1e-9, n_jobs=None, random_state=None, verbose=0
+    ):
         self.n_references = n_references
         self.reg = reg
         self.max_iter = max_iter
@@ -114,7 +115,11 @@ class SinkhornPotentialEmbedding(BagEmbeddingMixin):
         pooled_w = None if weights is None else np.concatenate(weights)
         mean = np.average(pooled, axis=0, weights=pooled_w)
         d = pooled.shape[1]
-        cov = np.atleast_2d(np.cov(pooled, rowvar=False, aweights=pooled_w)) if pooled.shape[0] > 1 else np.eye(d)
+        cov = (
+            np.atleast_2d(np.cov(pooled, rowvar=False, aweights=pooled_w))
+            if pooled.shape[0] > 1
+            else np.eye(d)
+        )
         scale = float(np.trace(cov))
         if not scale > 0:
             scale = 1.0
@@ -135,8 +140,9 @@ class SinkhornPotentialEmbedding(BagEmbeddingMixin):
             else:
                 keep = weights[i] > 0  # zero-weight points would put log(0) in Sinkhorn
                 x, w = x[keep], weights[i][keep]
-            f, _ = sinkhorn_potential(x, w, self.reference_, ref_w, self.epsilon_, max_iter=self.max_iter,
-                                      tol=self.tol)
+            f, _ = sinkhorn_potential(
+                x, w, self.reference_, ref_w, self.epsilon_, max_iter=self.max_iter, tol=self.tol
+            )
             return f
 
         rows = Parallel(n_jobs=self.n_jobs, verbose=10 if self.verbose else 0)(

@@ -114,8 +114,17 @@ class SlicedWassersteinEmbedding(BagEmbeddingMixin):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, n_projections=64, n_quantiles=64, quantile_spacing="cosine", batch_size=None, device="auto",
-                 random_state=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        n_projections=64,
+        n_quantiles=64,
+        quantile_spacing="cosine",
+        batch_size=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.n_projections = n_projections
         self.n_quantiles = n_quantiles
         self.quantile_spacing = quantile_spacing

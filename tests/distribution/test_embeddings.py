@@ -20,8 +20,9 @@ def _dist2(E):
 def test_sliced_embedding_matches_pot_with_the_same_directions():
     rng = np.random.default_rng(0)
     bags = [rng.normal(size=(64, 3)) @ rng.normal(size=(3, 3)) for _ in range(5)]
-    emb = SlicedWassersteinEmbedding(n_projections=20, n_quantiles=64, quantile_spacing="uniform", random_state=0,
-                                     device="cpu").fit(bags)
+    emb = SlicedWassersteinEmbedding(
+        n_projections=20, n_quantiles=64, quantile_spacing="uniform", random_state=0, device="cpu"
+    ).fit(bags)
     D2 = _dist2(emb.transform(bags))
     for i in range(5):
         for j in range(i + 1, 5):
@@ -42,7 +43,9 @@ def test_sliced_embedding_default_quantiles_within_one_percent_of_pot():
 
 def test_ragged_batches_equal_bag_by_bag_and_3d_equals_list():
     bags = _ragged(2)
-    emb = SlicedWassersteinEmbedding(n_projections=5, n_quantiles=9, batch_size=3, random_state=0, device="cpu")
+    emb = SlicedWassersteinEmbedding(
+        n_projections=5, n_quantiles=9, batch_size=3, random_state=0, device="cpu"
+    )
     E = emb.fit_transform(bags)
     for i in (0, 7, 19):
         np.testing.assert_allclose(E[i], emb.transform([bags[i]])[0], rtol=1e-5, atol=1e-6)

@@ -28,7 +28,9 @@ def test_exact_solver_matches_sklearn_kernel_ridge_on_the_embedding():
     model.fit(bags[:40], y[:40])
     E = model.embedding_.transform(bags)
     kr = KernelRidge(kernel="rbf", gamma=0.7, alpha=0.3).fit(E[:40], y[:40] - y[:40].mean())
-    np.testing.assert_allclose(model.predict(bags[40:]), kr.predict(E[40:]) + y[:40].mean(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        model.predict(bags[40:]), kr.predict(E[40:]) + y[:40].mean(), rtol=1e-6, atol=1e-7
+    )
     assert isinstance(model.embedding_, SlicedWassersteinEmbedding)
 
 
@@ -42,14 +44,18 @@ def test_nystroem_with_every_bag_as_landmark_equals_exact():
 
 def test_nystroem_accumulated_in_chunks_equals_one_shot():
     g = torch.Generator().manual_seed(0)
-    E, Y, L = torch.randn(300, 7, generator=g, dtype=torch.float64), torch.randn(300, 2, generator=g,
-                                                                                  dtype=torch.float64), None
+    E, Y, L = (
+        torch.randn(300, 7, generator=g, dtype=torch.float64),
+        torch.randn(300, 2, generator=g, dtype=torch.float64),
+        None,
+    )
     L = E[:40]
     one = NystroemRidgeAccumulator(L, 0.1, 2)
     one.add(E, Y)
     chunks = NystroemRidgeAccumulator(L, 0.1, 2)
     for s in range(0, 300, 64):
-        chunks.add(E[s:s + 64], Y[s:s + 64])
+        chunk = slice(s, s + 64)
+        chunks.add(E[chunk], Y[chunk])
     torch.testing.assert_close(chunks.solve(1e-2), one.solve(1e-2))
     # and it is ridge regression on the Nystroem features
     phi = gaussian_kernel(E, L, 0.1) @ one.M
@@ -83,15 +89,18 @@ def test_point_weights_in_grid_search_and_duplication():
     a = KernelDistributionRegressor(**kw).fit(bags, y, point_weight=counts).predict(bags, point_weight=counts)
     b = KernelDistributionRegressor(**kw).fit(dup, y).predict(dup)
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    search = GridSearchCV(KernelDistributionRegressor(random_state=0, device="cpu"), {"alpha": [1e-3, 1.0]}, cv=3)
+    search = GridSearchCV(
+        KernelDistributionRegressor(random_state=0, device="cpu"), {"alpha": [1e-3, 1.0]}, cv=3
+    )
     search.fit(bags, y, point_weight=counts)
     assert search.best_score_ > 0.8
 
 
 def test_cross_val_score_with_an_embedding_instance_and_nested_params():
     bags, y = _mean_bags(4, n_bags=45)
-    model = KernelDistributionRegressor(embedding=MeanEmbedding(n_frequencies=64), alpha=1e-2, random_state=0,
-                                        device="cpu")
+    model = KernelDistributionRegressor(
+        embedding=MeanEmbedding(n_frequencies=64), alpha=1e-2, random_state=0, device="cpu"
+    )
     assert "embedding__n_frequencies" in model.get_params()
     scores = cross_val_score(model, bags, y, cv=3)
     assert scores.mean() > 0.8
@@ -102,8 +111,10 @@ def test_three_d_array_equals_list():
     X = rng.normal(size=(20, 15, 2)) + rng.uniform(-1, 1, size=(20, 1, 1))
     y = X.mean(axis=(1, 2))
     kw = dict(random_state=0, device="cpu")
-    np.testing.assert_array_equal(KernelDistributionRegressor(**kw).fit(X, y).predict(X),
-                                  KernelDistributionRegressor(**kw).fit(list(X), y).predict(list(X)))
+    np.testing.assert_array_equal(
+        KernelDistributionRegressor(**kw).fit(X, y).predict(X),
+        KernelDistributionRegressor(**kw).fit(list(X), y).predict(list(X)),
+    )
 
 
 def test_bad_input_raises_clear_errors():
@@ -165,7 +176,9 @@ def test_any_bag_transformer_can_be_the_embedding():
 
 def test_verbose_reports_progress_and_feature_names(capsys):
     bags, y = _mean_bags(10, n_bags=30)
-    KernelDistributionRegressor(solver="nystroem", n_components=10, verbose=1, random_state=0, device="cpu").fit(bags, y)
+    KernelDistributionRegressor(
+        solver="nystroem", n_components=10, verbose=1, random_state=0, device="cpu"
+    ).fit(bags, y)
     out = capsys.readouterr().out
     assert "nystroem (10 landmarks" in out and "30/30 bags" in out
     emb = SlicedWassersteinEmbedding(n_projections=2, n_quantiles=3, device="cpu").fit(bags)

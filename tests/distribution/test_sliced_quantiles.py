@@ -14,7 +14,9 @@ from sklot.distribution._sliced_wasserstein_embedding import draw_directions
 
 def _bags(seed, n_bags=6, n=40, d=3):
     rng = np.random.default_rng(seed)
-    return np.stack([rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + rng.normal(size=d) for _ in range(n_bags)])
+    return np.stack(
+        [rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + rng.normal(size=d) for _ in range(n_bags)]
+    )
 
 
 def _pairwise(E):
@@ -55,13 +57,19 @@ def test_squared_embedding_distance_is_pot_sliced_wasserstein_when_bins_refine_s
 def test_coarse_bins_give_a_lower_bound_increasing_with_refinement(spacing):
     X = _bags(1, n=50)
     theta = draw_directions(3, 8, seed=2)
-    ref = _pairwise(sliced_quantile_embedding(torch.as_tensor(X), torch.as_tensor(theta),
-                                              quantile_bin_edges(50, "uniform")).numpy())
+    ref = _pairwise(
+        sliced_quantile_embedding(
+            torch.as_tensor(X), torch.as_tensor(theta), quantile_bin_edges(50, "uniform")
+        ).numpy()
+    )
     np.testing.assert_allclose(ref[0, 1], ot.sliced_wasserstein_distance(X[0], X[1], projections=theta) ** 2)
     prev = np.zeros_like(ref)
     for T in (1, 2, 4, 8, 16, 32):  # nested partitions of [0, 1]
-        D2 = _pairwise(sliced_quantile_embedding(torch.as_tensor(X), torch.as_tensor(theta),
-                                                 quantile_bin_edges(T, spacing)).numpy())
+        D2 = _pairwise(
+            sliced_quantile_embedding(
+                torch.as_tensor(X), torch.as_tensor(theta), quantile_bin_edges(T, spacing)
+            ).numpy()
+        )
         assert np.all(D2 <= ref + 1e-9) and np.all(D2 >= prev - 1e-9)
         prev = D2
 
@@ -73,7 +81,9 @@ def test_integer_weights_equal_duplicated_points():
     dup = np.repeat(x, counts, axis=0)
     theta = torch.as_tensor(draw_directions(2, 6, seed=0))
     edges = quantile_bin_edges(16)
-    a = sliced_quantile_embedding(torch.as_tensor(x)[None], theta, edges, weights=torch.as_tensor(counts / 8.0)[None])
+    a = sliced_quantile_embedding(
+        torch.as_tensor(x)[None], theta, edges, weights=torch.as_tensor(counts / 8.0)[None]
+    )
     b = sliced_quantile_embedding(torch.as_tensor(dup)[None], theta, edges)
     torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
 
@@ -90,7 +100,7 @@ def test_padding_with_sizes_equals_each_bag_alone():
     padded = sliced_quantile_embedding(torch.as_tensor(pad), theta, edges, n_points=torch.tensor(sizes))
     for r, b in enumerate(bags):
         alone = sliced_quantile_embedding(torch.as_tensor(b)[None], theta, edges)
-        torch.testing.assert_close(padded[r : r + 1], alone, rtol=1e-10, atol=1e-10)
+        torch.testing.assert_close(padded[[r]], alone, rtol=1e-10, atol=1e-10)
 
 
 def test_one_dimensional_weighted_bags_give_exact_w2_when_weights_fall_on_bins():
@@ -100,8 +110,12 @@ def test_one_dimensional_weighted_bags_give_exact_w2_when_weights_fall_on_bins()
     a, b = np.array([1, 3, 4]) / 8, np.array([2, 2, 1, 3]) / 8
     theta = torch.ones(1, 1, dtype=torch.float64)
     edges = quantile_bin_edges(8, "uniform")
-    ex = sliced_quantile_embedding(torch.as_tensor(x)[None, :, None], theta, edges, weights=torch.as_tensor(a)[None])
-    ey = sliced_quantile_embedding(torch.as_tensor(y)[None, :, None], theta, edges, weights=torch.as_tensor(b)[None])
+    ex = sliced_quantile_embedding(
+        torch.as_tensor(x)[None, :, None], theta, edges, weights=torch.as_tensor(a)[None]
+    )
+    ey = sliced_quantile_embedding(
+        torch.as_tensor(y)[None, :, None], theta, edges, weights=torch.as_tensor(b)[None]
+    )
     w2sq = ot.wasserstein_1d(x, y, a, b, p=2)
     np.testing.assert_allclose(float(((ex - ey) ** 2).sum()), w2sq, rtol=1e-10)
 
