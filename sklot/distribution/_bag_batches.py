@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-__all__ = ["iter_bag_batches"]
+__all__ = ["iter_bag_batches", "write_rows"]
 
 # below this many bags, a run of equal-size bags is merged with its neighbours
 # (padded) instead of being processed as its own small batch
@@ -90,3 +90,12 @@ def _build(batch, bags, weights, sizes, device, dtype):
     if weights is None and not uniform_size:
         n_points = torch.as_tensor(sizes[idx], device=device)
     return idx, points, w, n_points
+
+
+def write_rows(out, indices, values):
+    """``out[indices] = values``, as a plain slice copy when ``indices`` is a contiguous ascending run."""
+    start, stop = int(indices[0]), int(indices[-1]) + 1
+    if stop - start == len(indices) and np.all(np.diff(indices) == 1):
+        out[start:stop] = values
+    else:
+        out[torch.as_tensor(indices, device=out.device)] = values

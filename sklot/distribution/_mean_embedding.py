@@ -7,7 +7,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from .._core.random import numpy_generator, torch_generator
-from ._bag_batches import iter_bag_batches
+from ._bag_batches import iter_bag_batches, write_rows
 from ._embedding_base import BagEmbeddingMixin
 from ._fourier_mean_embedding import random_fourier_mean_embedding
 
@@ -135,9 +135,7 @@ class MeanEmbedding(BagEmbeddingMixin):
         for idx, points, w, n_points in iter_bag_batches(
             bags, weights, width=self._width, max_elements=self._max_elements(bags), device=device
         ):
-            out[torch.as_tensor(idx, device=device)] = random_fourier_mean_embedding(
-                points, freqs, weights=w, n_points=n_points
-            )
+            write_rows(out, idx, random_fourier_mean_embedding(points, freqs, weights=w, n_points=n_points))
             done += len(idx)
             self._log(done, len(bags))
         return out

@@ -7,7 +7,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core.random import torch_generator
-from ._bag_batches import iter_bag_batches
+from ._bag_batches import iter_bag_batches, write_rows
 from ._embedding_base import BagEmbeddingMixin
 from ._sliced_quantiles import quantile_bin_edges, sliced_quantile_embedding
 
@@ -149,8 +149,12 @@ class SlicedWassersteinEmbedding(BagEmbeddingMixin):
         for idx, points, w, n_points in iter_bag_batches(
             bags, weights, width=self._width, max_elements=self._max_elements(bags), device=device
         ):
-            out[torch.as_tensor(idx, device=device)] = sliced_quantile_embedding(
-                points, directions, self.quantile_edges_, weights=w, n_points=n_points
+            write_rows(
+                out,
+                idx,
+                sliced_quantile_embedding(
+                    points, directions, self.quantile_edges_, weights=w, n_points=n_points
+                ),
             )
             done += len(idx)
             self._log(done, len(bags))
