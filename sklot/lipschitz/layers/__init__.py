@@ -10,7 +10,7 @@ from ._container import LipschitzSequential
 from ._conv import OrthoConv2d, conv_lipschitz_factor
 from ._linear import OrthoLinear
 from ._normalized_output import FrobeniusLinear
-from ._parametrizations import FrobeniusWeight, OrthonormalWeight
+from ._parametrizations import FrobeniusWeight, OrthonormalWeight, reproject_
 from ._pooling import L2NormPool2d, ScaledAvgPool2d
 from ._spectral import power_iteration, spectral_normalize
 
@@ -27,6 +27,7 @@ __all__ = [
     "LipschitzSequential",
     "OrthonormalWeight",
     "FrobeniusWeight",
+    "reproject_",
     "bjorck_orthonormalize",
     "spectral_normalize",
     "power_iteration",

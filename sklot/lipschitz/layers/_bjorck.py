@@ -57,10 +57,27 @@ def bjorck_orthonormalize(w, *, n_iter=15, n_iter_grad=3, tol=1e-3, beta=0.5):
     >>> bool(torch.allclose(q @ q.T, torch.eye(4), atol=1e-4))
     True
     """
+    return _bjorck(w, n_iter=n_iter, n_iter_grad=n_iter_grad, tol=tol, beta=beta)[0]
+
+
+def _bjorck(w, *, n_iter, n_iter_grad, tol, beta):
+    """Björck iterations; also returns the last non-differentiated iterate."""
     if w.ndim != 2:
         raise ValueError(f"bjorck_orthonormalize expects a 2-D matrix; got shape {tuple(w.shape)}.")
     n_iter_grad = max(0, min(int(n_iter_grad), int(n_iter)))
     rows = w.shape[0] <= w.shape[1]
+    if w.requires_grad and n_iter_grad > 0 and tol > 0:
+        # Near the fixed point (e.g. raw weights reprojected at every step) the
+        # non-differentiated phase is skipped: the Gram matrix of the first
+        # differentiated step tells how far W is from orthonormal, since
+        # ||W_1 - W_0|| = beta ||(I - G) W|| <= beta ||I - G||_F ||W||_2.
+        gram = w @ w.mT if rows else w.mT @ w
+        eye = torch.eye(gram.shape[0], dtype=w.dtype, device=w.device)
+        if beta * float(torch.linalg.norm(gram.detach() - eye)) < tol:
+            w = (1.0 + beta) * w - beta * (gram @ w if rows else w @ gram)
+            for _ in range(n_iter_grad - 1):
+                w = _bjorck_step(w, beta, rows)
+            return w, w.detach()
     with torch.no_grad():
         v = w.detach()
         for _ in range(int(n_iter) - n_iter_grad):
@@ -73,4 +90,4 @@ def bjorck_orthonormalize(w, *, n_iter=15, n_iter_grad=3, tol=1e-3, beta=0.5):
     w = w + (v - w).detach() if w.requires_grad else v
     for _ in range(n_iter_grad):
         w = _bjorck_step(w, beta, rows)
-    return w
+    return w, v

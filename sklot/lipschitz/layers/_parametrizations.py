@@ -15,10 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._bjorck import bjorck_orthonormalize
+from ._bjorck import _bjorck
 from ._spectral import power_iteration
 
-__all__ = ["OrthonormalWeight", "FrobeniusWeight"]
+__all__ = ["OrthonormalWeight", "FrobeniusWeight", "reproject_"]
 
 
 class _CachedParametrization(nn.Module):
@@ -42,6 +42,7 @@ class _CachedParametrization(nn.Module):
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
         state = dict(state)
         state["_cache"] = None
+        state["_stash"] = None
         return state
 
 
@@ -77,6 +78,7 @@ class OrthonormalWeight(_CachedParametrization):
         self.tol = float(tol)
         self.beta = float(beta)
         self.register_buffer("u", F.normalize(torch.randn(self.shape[0]), dim=0))
+        self._stash = None
 
     def _key(self, weight):
         return super()._key(weight) + (self.u._version,)
@@ -88,9 +90,9 @@ class OrthonormalWeight(_CachedParametrization):
             with torch.no_grad():
                 self.u.copy_(u)
         sigma = torch.dot(u, w @ v)
-        w = bjorck_orthonormalize(
-            w / sigma, n_iter=self.n_iter, n_iter_grad=self.n_iter_grad, tol=self.tol, beta=self.beta
-        )
+        w, ortho = _bjorck(w / sigma, n_iter=self.n_iter, n_iter_grad=self.n_iter_grad, tol=self.tol, beta=self.beta)
+        if update:
+            self._stash = (ortho, weight._version)
         return (w * self.scale).reshape(weight.shape)
 
     @torch.no_grad()
@@ -120,3 +122,38 @@ class FrobeniusWeight(_CachedParametrization):
         else:
             w = w / torch.linalg.vector_norm(w).clamp_min(1e-12)
         return (w * self.scale).reshape(weight.shape)
+
+
+@torch.no_grad()
+def reproject_(module):
+    r"""Replace each raw orthonormal weight by its orthonormalised value from the last training forward.
+
+    Call it after ``loss.backward()`` and before ``optimizer.step()``. The
+    constrained weights (hence the network function and the gradients just
+    computed) are unchanged; the raw parameters then sit on the Stiefel
+    manifold, so after the (small) optimiser step the next Björck run starts
+    next to its fixed point and stops after one or two iterations instead of
+    about ten: a retraction, as in Riemannian gradient descent (Absil,
+    Mahony and Sepulchre 2008). sklot's estimators do this at every step.
+
+    Returns
+    -------
+    int
+        Number of weights reprojected.
+    """
+    from torch.nn.utils import parametrize
+
+    count = 0
+    for layer in module.modules():
+        if not parametrize.is_parametrized(layer, "weight"):
+            continue
+        plist = layer.parametrizations.weight
+        for p in plist:
+            if isinstance(p, OrthonormalWeight) and p._stash is not None:
+                ortho, version = p._stash
+                p._stash = None
+                if version != plist.original._version:
+                    continue  # the raw weight changed since that forward: the stash is stale
+                plist.original.copy_(ortho.reshape(plist.original.shape))
+                count += 1
+    return count
