@@ -48,7 +48,9 @@ class _LipschitzBase(TorchEstimatorMixin):
             self.input_shape_ = tuple(X.shape[1:])
         elif tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(f"X has sample shape {tuple(X.shape[1:])}; the model was fitted on {self.input_shape_}.")
-        return X.astype(np.float32, copy=False), y
+        # training in float32; inference in float64, so that outputs do not depend
+        # on the batch a sample arrives in and certificates lose no precision
+        return X.astype(np.float32 if reset else np.float64, copy=False), y
 
     def _flat_image_shape(self):
         if self.image_shape is None:
@@ -94,7 +96,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         net.fit(X, y_t)
         self.module_ = net.module_.eval()
         self.history_ = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
-        self.exported_module_ = export(self.module_)
+        self.exported_module_ = export(self.module_).double()
         self.lipschitz_bound_ = lipschitz_bound(self.exported_module_)
         self.n_iter_ = len(net.history)
 
@@ -116,7 +118,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         outs = []
         with torch.no_grad():
             for start in range(0, len(X), batch_size):
-                xb = torch.as_tensor(X[start : start + batch_size], device=device)
+                xb = torch.as_tensor(X[start : start + batch_size], dtype=torch.float64, device=device)
                 outs.append(mod(xb).cpu())
         out = torch.cat(outs) if outs else torch.zeros((0, 1))
         return out.numpy().astype(np.float64)
@@ -124,19 +126,24 @@ class _LipschitzBase(TorchEstimatorMixin):
     def _to_tensor(self, X):
         import torch
 
-        return torch.as_tensor(X, device=self._device())
+        return torch.as_tensor(X, dtype=torch.float64, device=self._device())
 
-    def export(self):
+    def export(self, dtype=None):
         """The fitted network as plain torch layers (a copy, on the CPU, in eval mode).
 
-        ``export()(torch.as_tensor(X, dtype=torch.float32))`` equals
-        ``decision_function(X)`` (``predict`` for the regressor), up to a
-        final ``ravel`` for single outputs.
+        Parameters
+        ----------
+        dtype : torch.dtype or None, default=None
+            None keeps float64, in which ``export()(torch.as_tensor(X))``
+            equals ``decision_function(X)`` (``predict`` for the regressor),
+            up to a final ``ravel`` for single outputs. ``torch.float32`` for
+            fast inference.
         """
         import copy
 
         check_is_fitted(self)
-        return copy.deepcopy(self.exported_module_).cpu().eval()
+        mod = copy.deepcopy(self.exported_module_).cpu().eval()
+        return mod if dtype is None else mod.to(dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -2,12 +2,12 @@
 
 CONFIGS = {
     "LipschitzClassifier": dict(
-        params=dict(hidden_layer_sizes=(16,), max_epochs=30, batch_size=32, lr=2e-2, alpha=0.9),
+        params=dict(hidden_layer_sizes=(16,), max_epochs=15, batch_size=64, lr=3e-2, alpha=0.9),
         grid=dict(margin=[0.2, 0.5]),
         expected_failed_checks={},
     ),
     "LipschitzRegressor": dict(
-        params=dict(hidden_layer_sizes=(16,), max_epochs=20, batch_size=32, lr=2e-2, lipschitz_constant=50.0),
+        params=dict(hidden_layer_sizes=(16,), max_epochs=15, batch_size=64, lr=3e-2, lipschitz_constant=50.0),
         grid=dict(lipschitz_constant=[20.0, 50.0]),
         expected_failed_checks={},
     ),

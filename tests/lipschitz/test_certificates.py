@@ -47,12 +47,12 @@ def test_no_pgd_attack_breaks_a_certificate_multiclass(digits_clf, digits_split)
     radius = clf.certified_radius(X)
     assert radius.mean() > 0.05  # non-trivial certificates
     mod = clf.export()
-    x = torch.as_tensor(X)
+    x = torch.as_tensor(X, dtype=torch.float64)
     cls = torch.as_tensor(clf.decision_function(X).argmax(1))
-    worst_margin = _pgd_l2(mod, x, cls, torch.as_tensor(radius * (1 - 1e-4), dtype=torch.float32))
+    worst_margin = _pgd_l2(mod, x, cls, torch.as_tensor(radius * (1 - 1e-4)))
     assert (worst_margin > 0).all(), "an attack found an adversarial example inside a certified radius"
     # and the attack is not toothless: at 3x the radius it succeeds somewhere
-    worst_far = _pgd_l2(mod, x, cls, torch.as_tensor(radius * 3.0, dtype=torch.float32))
+    worst_far = _pgd_l2(mod, x, cls, torch.as_tensor(radius * 3.0))
     assert (worst_far < 0).any()
 
 
@@ -67,7 +67,7 @@ def test_no_pgd_attack_breaks_a_certificate_binary():
     f = clf.decision_function(X32)
     np.testing.assert_allclose(radius, np.abs(f) / clf.certificate_constant_, rtol=1e-6)
     cls = torch.as_tensor((f > 0).astype(np.int64))
-    worst = _pgd_l2(clf.export(), torch.as_tensor(X32), cls, torch.as_tensor(radius * (1 - 1e-4), dtype=torch.float32))
+    worst = _pgd_l2(clf.export(), torch.as_tensor(X32, dtype=torch.float64), cls, torch.as_tensor(radius * (1 - 1e-4)))
     assert (worst > 0).all()
 
 
@@ -80,8 +80,8 @@ def test_per_class_head_certificate_and_attack(digits_split):
     s = np.sort(f, axis=1)
     np.testing.assert_allclose(clf.certified_radius(X), (s[:, -1] - s[:, -2]) / (2 * clf.certificate_constant_), rtol=1e-6)
     cls = torch.as_tensor(f.argmax(1))
-    worst = _pgd_l2(clf.export(), torch.as_tensor(X), cls,
-                    torch.as_tensor(clf.certified_radius(X) * (1 - 1e-4), dtype=torch.float32))
+    worst = _pgd_l2(clf.export(), torch.as_tensor(X, dtype=torch.float64), cls,
+                    torch.as_tensor(clf.certified_radius(X) * (1 - 1e-4)))
     assert (worst > 0).all()
 
 

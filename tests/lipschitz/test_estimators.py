@@ -25,13 +25,18 @@ def test_export_equals_decision_function_and_pickle(digits_clf, digits_split):
     _, Xte, _, _ = digits_split
     mod = digits_clf.export()
     with torch.no_grad():
-        out = mod(torch.as_tensor(Xte)).numpy()
-    np.testing.assert_array_equal(out, digits_clf.decision_function(Xte).astype(np.float32))
+        out = mod(torch.as_tensor(Xte, dtype=torch.float64)).numpy()
+    np.testing.assert_array_equal(out, digits_clf.decision_function(Xte))
+    with torch.no_grad():
+        out32 = digits_clf.export(torch.float32)(torch.as_tensor(Xte)).numpy()
+    np.testing.assert_allclose(out32, out, atol=1e-5)
     clf2 = pickle.loads(pickle.dumps(digits_clf))
     np.testing.assert_array_equal(clf2.decision_function(Xte), digits_clf.decision_function(Xte))
     # the constrained module inside the unpickled estimator still computes the same function
     with torch.no_grad():
         np.testing.assert_allclose(clf2.module_(torch.as_tensor(Xte)).numpy(), out, atol=1e-5)
+    # sample results do not depend on the batch they come in
+    np.testing.assert_array_equal(digits_clf.decision_function(Xte[3:4]), digits_clf.decision_function(Xte)[3:4])
 
 
 def test_cnn_flat_and_image_inputs_agree(digits_split):

@@ -14,7 +14,7 @@ def test_saliency_is_margin_gradient(digits_clf, digits_split):
     c = f.argmax(1)
     h = 1e-2
     d = s / np.linalg.norm(s, axis=1, keepdims=True)
-    f2 = digits_clf.decision_function((X + h * d).astype(np.float32))
+    f2 = digits_clf.decision_function(X + h * d)
 
     def margin(F):
         top = F[np.arange(len(F)), c]
