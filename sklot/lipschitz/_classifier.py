@@ -102,7 +102,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     >>> from sklearn.datasets import make_moons
     >>> from sklot.lipschitz import LipschitzClassifier
     >>> X, y = make_moons(200, noise=0.1, random_state=0)
-    >>> clf = LipschitzClassifier(hidden_layer_sizes=(32, 32), max_epochs=30, random_state=0).fit(X, y)
+    >>> clf = LipschitzClassifier(hidden_layer_sizes=(32, 32), max_epochs=20, batch_size=None, lr=2e-2, random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.85
     True
     >>> bool((clf.certified_radius(X) >= 0).all())

@@ -60,9 +60,9 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
     >>> import numpy as np
     >>> from sklot.lipschitz import WassersteinKR
     >>> rng = np.random.default_rng(0)
-    >>> a = rng.normal(size=(200, 2)); b = rng.normal(size=(200, 2)) + [3.0, 0.0]
-    >>> w = WassersteinKR(hidden_layer_sizes=(32, 32), max_epochs=80, random_state=0).fit(a, b)
-    >>> 2.6 < w.distance_ < 3.2
+    >>> a = rng.normal(size=(100, 2)); b = rng.normal(size=(100, 2)) + [3.0, 0.0]
+    >>> w = WassersteinKR(hidden_layer_sizes=(16, 16), max_epochs=40, random_state=0).fit(a, b)
+    >>> 2.0 < w.distance_ <= 2.97  # a lower bound of the exact empirical W1, 2.96 (ot.emd2)
     True
     """
 

@@ -60,7 +60,7 @@ def test_no_pgd_attack_breaks_a_certificate_binary():
     from sklearn.datasets import make_moons
 
     X, y = make_moons(300, noise=0.15, random_state=0)
-    clf = LipschitzClassifier(hidden_layer_sizes=(32, 32), max_epochs=30, lr=1e-2, random_state=0, device="cpu")
+    clf = LipschitzClassifier(hidden_layer_sizes=(32, 32), max_epochs=20, batch_size=150, lr=2e-2, random_state=0, device="cpu")
     clf.fit(X, y)
     X32 = X.astype(np.float32)
     radius = clf.certified_radius(X32)
@@ -73,7 +73,7 @@ def test_no_pgd_attack_breaks_a_certificate_binary():
 
 def test_per_class_head_certificate_and_attack(digits_split):
     Xtr, Xte, ytr, yte = digits_split
-    clf = LipschitzClassifier(hidden_layer_sizes=(32,), output_layer="per_class", max_epochs=4, batch_size=64,
+    clf = LipschitzClassifier(hidden_layer_sizes=(32,), output_layer="per_class", max_epochs=3, batch_size=128,
                               lr=5e-3, random_state=0, device="cpu").fit(Xtr, ytr)
     X = Xte[:80]
     f = clf.decision_function(X)
