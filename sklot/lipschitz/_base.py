@@ -38,7 +38,7 @@ class _LipschitzBase(TorchEstimatorMixin):
     # -- inputs ------------------------------------------------------------
     def _validate_X(self, X, y=None, reset=True):
         kw = dict(allow_nd=True, dtype=[np.float32, np.float64], reset=reset)
-        if y is None:
+        if not reset:
             X = validate_data(self, X, **kw)
         else:
             X, y = validate_data(self, X, y, multi_output=getattr(self, "_multi_output", False), **kw)

@@ -182,7 +182,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
-            raise ValueError(f"LipschitzClassifier needs at least 2 classes; got {n_classes}.")
+            raise ValueError(f"LipschitzClassifier needs samples of at least 2 classes; got {n_classes} class.")
         if n_classes == 2:
             y_t, n_out = (2.0 * y_idx - 1.0).astype(np.float32), 1
         else:

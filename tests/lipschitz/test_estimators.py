@@ -76,7 +76,7 @@ def test_bad_inputs_raise_clear_errors(digits_split):
         LipschitzClassifier(hidden_layer_sizes=(7,), max_epochs=1).fit(Xtr, ytr)
     with pytest.raises(ValueError, match="image_shape"):
         LipschitzClassifier(architecture="cnn", image_shape=(5, 5), max_epochs=1).fit(Xtr, ytr)
-    with pytest.raises(ValueError, match="2 classes"):
+    with pytest.raises(ValueError, match="at least 2 classes"):
         LipschitzClassifier(max_epochs=1).fit(Xtr[:10], np.zeros(10))
     with pytest.raises(ValueError):
         LipschitzClassifier(alpha=2.0).fit(Xtr, ytr)
