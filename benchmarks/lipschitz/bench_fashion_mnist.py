@@ -86,8 +86,10 @@ def train_deel(Xtr, ytr, args):
 
     torch.manual_seed(args.seed)
     net = torchlip.Sequential(
-        torchlip.SpectralLinear(784, 256), torchlip.GroupSort2(),
-        torchlip.SpectralLinear(256, 128), torchlip.GroupSort2(),
+        torchlip.SpectralLinear(784, 256),
+        torchlip.GroupSort2(),
+        torchlip.SpectralLinear(256, 128),
+        torchlip.GroupSort2(),
         torchlip.SpectralLinear(128, 10),
     )
     crit = torchlip.HKRMulticlassLoss(alpha=args.alpha, min_margin=args.margin)
@@ -108,8 +110,11 @@ def train_deel(Xtr, ytr, args):
             opt.step()
         walls.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
-        print(f"  deel-torchlip epoch {epoch + 1}: {walls[-1]:.1f} s wall, {cpus[-1]:.1f} s cpu, loss {float(loss):.4f}",
-              flush=True)
+        print(
+            f"  deel-torchlip epoch {epoch + 1}: {walls[-1]:.1f} s wall, {cpus[-1]:.1f} s cpu, "
+            f"loss {float(loss):.4f}",
+            flush=True,
+        )
     net.eval()
     return net.vanilla_export().double(), walls, cpus
 
@@ -138,9 +143,18 @@ class _TimedEpochs:
 def train_sklot(Xtr, ytr, args):
     from sklot.lipschitz import LipschitzClassifier
 
-    clf = LipschitzClassifier(hidden_layer_sizes=(256, 128), loss="hkr", alpha=args.alpha, margin=args.margin,
-                              max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device="cpu",
-                              random_state=args.seed, verbose=0)
+    clf = LipschitzClassifier(
+        hidden_layer_sizes=(256, 128),
+        loss="hkr",
+        alpha=args.alpha,
+        margin=args.margin,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        device="cpu",
+        random_state=args.seed,
+        verbose=0,
+    )
     c = time.process_time()
     clf.fit(Xtr, ytr)
     cpu_total = time.process_time() - c
@@ -155,8 +169,15 @@ def train_unconstrained(Xtr, ytr, args):
     from sklot.lipschitz.losses import HKRLoss
 
     module = nn.Sequential(nn.Linear(784, 256), MaxMin(), nn.Linear(256, 128), MaxMin(), nn.Linear(128, 10))
-    net = make_net(module, HKRLoss(alpha=args.alpha, margin=args.margin), device="cpu", seed=args.seed,
-                   max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
+    net = make_net(
+        module,
+        HKRLoss(alpha=args.alpha, margin=args.margin),
+        device="cpu",
+        seed=args.seed,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+    )
     c = time.process_time()
     net.fit(Xtr, ytr.astype(np.int64))
     cpu_total = time.process_time() - c
@@ -170,31 +191,45 @@ def main():
 
     Xtr, ytr = load_fashion_mnist(subset="train", return_X_y=True, n_samples=args.n_train)
     Xte, yte = load_fashion_mnist(subset="test", return_X_y=True)
-    print(f"Fashion-MNIST: {len(Xtr)} train / {len(Xte)} test; epochs={args.epochs} batch={args.batch_size} "
-          f"lr={args.lr} alpha={args.alpha} margin={args.margin} threads={args.threads}", flush=True)
+    print(
+        f"Fashion-MNIST: {len(Xtr)} train / {len(Xte)} test; epochs={args.epochs} batch={args.batch_size} "
+        f"lr={args.lr} alpha={args.alpha} margin={args.margin} threads={args.threads}",
+        flush=True,
+    )
     res = {"args": vars(args)}
 
     print("sklot LipschitzClassifier ...", flush=True)
     clf, walls, cpu = train_sklot(Xtr, ytr, args)
-    res["sklot"] = {"epoch_wall_s": walls, "epoch_cpu_s": cpu / args.epochs,
-                    **evaluate(clf.exported_module_, Xte, yte, clf.lipschitz_bound_)}
+    res["sklot"] = {
+        "epoch_wall_s": walls,
+        "epoch_cpu_s": cpu / args.epochs,
+        **evaluate(clf.exported_module_, Xte, yte, clf.lipschitz_bound_),
+    }
     print("  ", res["sklot"], flush=True)
 
     if args.skip_unconstrained:
-        print(f"accuracy {res['sklot']['accuracy']:.4f}  VRA@36/255 {res['sklot']['vra_36_255']:.4f}  "
-              f"VRA@0.5 {res['sklot']['vra_0.5']:.4f}")
+        print(
+            f"accuracy {res['sklot']['accuracy']:.4f}  VRA@36/255 {res['sklot']['vra_36_255']:.4f}  "
+            f"VRA@0.5 {res['sklot']['vra_0.5']:.4f}"
+        )
         return
     print("unconstrained (same net, same loss, same engine) ...", flush=True)
     plain, walls_u, cpu_u = train_unconstrained(Xtr, ytr, args)
-    res["unconstrained"] = {"epoch_wall_s": walls_u, "epoch_cpu_s": cpu_u / args.epochs,
-                            **evaluate(plain.double(), Xte, yte, spectral_bound(plain))}
+    res["unconstrained"] = {
+        "epoch_wall_s": walls_u,
+        "epoch_cpu_s": cpu_u / args.epochs,
+        **evaluate(plain.double(), Xte, yte, spectral_bound(plain)),
+    }
     print("  ", res["unconstrained"], flush=True)
 
     if not args.skip_deel:
         print("deel-torchlip 1.0.5 ...", flush=True)
         deel_plain, walls_d, cpus_d = train_deel(Xtr, ytr, args)
-        res["deel"] = {"epoch_wall_s": walls_d, "epoch_cpu_s": float(np.mean(cpus_d)),
-                       **evaluate(deel_plain, Xte, yte, spectral_bound(deel_plain))}
+        res["deel"] = {
+            "epoch_wall_s": walls_d,
+            "epoch_cpu_s": float(np.mean(cpus_d)),
+            **evaluate(deel_plain, Xte, yte, spectral_bound(deel_plain)),
+        }
         print("  ", res["deel"], flush=True)
 
     # inference on the test set: exported sklot network vs the same unconstrained network
@@ -209,18 +244,30 @@ def main():
     for name in ("sklot", "deel", "unconstrained"):
         if name in res:
             r = res[name]
-            print(f"{name:14s} epoch wall {statistics.median(r['epoch_wall_s']):7.2f} s  cpu {r['epoch_cpu_s']:7.2f} s  "
-                  f"acc {r['accuracy']:.4f}  VRA@36/255 {r['vra_36_255']:.4f}  VRA@0.5 {r['vra_0.5']:.4f}  "
-                  f"L {r['lipschitz_bound']:.4f}")
+            wall = statistics.median(r["epoch_wall_s"])
+            print(
+                f"{name:14s} epoch wall {wall:7.2f} s  cpu {r['epoch_cpu_s']:7.2f} s  "
+                f"acc {r['accuracy']:.4f}  VRA@36/255 {r['vra_36_255']:.4f}  VRA@0.5 {r['vra_0.5']:.4f}  "
+                f"L {r['lipschitz_bound']:.4f}"
+            )
     if "deel" in res:
         d = res["deel"]
-        print(f"ratio sklot/deel time per epoch: wall {statistics.median(s['epoch_wall_s']) / statistics.median(d['epoch_wall_s']):.2f}"
-              f"  cpu {s['epoch_cpu_s'] / d['epoch_cpu_s']:.2f}")
-    print(f"overhead constrained/unconstrained training: wall {statistics.median(s['epoch_wall_s']) / statistics.median(u['epoch_wall_s']):.2f}"
-          f"  cpu {s['epoch_cpu_s'] / u['epoch_cpu_s']:.2f}")
-    print(f"inference on 10k test images: sklot exported {t_sklot * 1e3:.1f} ms, unconstrained {t_plain * 1e3:.1f} ms, "
-          f"ratio {t_sklot / t_plain:.3f}"
-          + (f"; deel vanilla {res['inference_s']['deel_vanilla'] * 1e3:.1f} ms" if "deel" in res else ""))
+        ratio = statistics.median(s["epoch_wall_s"]) / statistics.median(d["epoch_wall_s"])
+        print(
+            f"ratio sklot/deel time per epoch: wall {ratio:.2f}"
+            f"  cpu {s['epoch_cpu_s'] / d['epoch_cpu_s']:.2f}"
+        )
+    ratio = statistics.median(s["epoch_wall_s"]) / statistics.median(u["epoch_wall_s"])
+    print(
+        f"overhead constrained/unconstrained training: wall {ratio:.2f}"
+        f"  cpu {s['epoch_cpu_s'] / u['epoch_cpu_s']:.2f}"
+    )
+    print(
+        f"inference on 10k test images: sklot exported {t_sklot * 1e3:.1f} ms, "
+        f"unconstrained {t_plain * 1e3:.1f} ms, "
+        f"ratio {t_sklot / t_plain:.3f}"
+        + (f"; deel vanilla {res['inference_s']['deel_vanilla'] * 1e3:.1f} ms" if "deel" in res else "")
+    )
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))

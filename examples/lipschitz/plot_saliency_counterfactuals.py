@@ -42,14 +42,28 @@ except FileNotFoundError as err:
     X, Xte, y, yte = train_test_split(Xd / 16.0, yd, test_size=0.3, random_state=0)
     names, shape = [str(i) for i in range(10)], (8, 8)
 
-clf = LipschitzClassifier(hidden_layer_sizes=(256, 128), alpha=0.98, margin=0.5, max_epochs=6, batch_size=256,
-                          lr=2e-3, random_state=0, verbose=1).fit(X, y)
-print(f"test accuracy {clf.score(Xte, yte):.3f}, VRA at 36/255: {clf.score_certified(Xte, yte, 36 / 255):.3f}")
+clf = LipschitzClassifier(
+    hidden_layer_sizes=(256, 128),
+    alpha=0.98,
+    margin=0.5,
+    max_epochs=6,
+    batch_size=256,
+    lr=2e-3,
+    random_state=0,
+    verbose=1,
+).fit(X, y)
+print(
+    f"test accuracy {clf.score(Xte, yte):.3f}, VRA at 36/255: {clf.score_certified(Xte, yte, 36 / 255):.3f}"
+)
 
 # one image per class
 idx = [int(np.flatnonzero(yte == c)[0]) for c in range(6)]
-plot_explanations(clf, Xte[idx], shape, class_names=names, path=out / "lipschitz_saliency_counterfactuals.png")
+plot_explanations(
+    clf, Xte[idx], shape, class_names=names, path=out / "lipschitz_saliency_counterfactuals.png"
+)
 
 x_cf, dist = clf.counterfactual(Xte[:200])
-print("counterfactual distance / certified radius (always >= 1):",
-      np.round(np.percentile(dist / np.maximum(clf.certified_radius(Xte[:200]), 1e-12), [0, 50, 90]), 2))
+print(
+    "counterfactual distance / certified radius (always >= 1):",
+    np.round(np.percentile(dist / np.maximum(clf.certified_radius(Xte[:200]), 1e-12), [0, 50, 90]), 2),
+)

@@ -11,7 +11,16 @@ __all__ = ["load_fashion_mnist"]
 
 DEFAULT_DIR = pathlib.Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 _FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -44,8 +53,9 @@ def read_idx(path):
     return arr.reshape(shape)
 
 
-def load_fashion_mnist(*, subset="train", data_home=None, return_X_y=False, as_images=False,
-                       n_samples=None, scale=True):
+def load_fashion_mnist(
+    *, subset="train", data_home=None, return_X_y=False, as_images=False, n_samples=None, scale=True
+):
     """Load Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017) from local IDX files.
 
     Parameters
@@ -84,7 +94,9 @@ def load_fashion_mnist(*, subset="train", data_home=None, return_X_y=False, as_i
             raise FileNotFoundError(_INSTALL.format(path=root))
         X, y = read_idx(img_f), read_idx(lab_f)
         if X.ndim != 3 or X.shape[1:] != (28, 28) or len(X) != len(y):
-            raise ValueError(f"unexpected Fashion-MNIST shapes in {root}: images {X.shape}, labels {y.shape}.")
+            raise ValueError(
+                f"unexpected Fashion-MNIST shapes in {root}: images {X.shape}, labels {y.shape}."
+            )
         Xs.append(X)
         ys.append(y)
     X, y = np.concatenate(Xs), np.concatenate(ys).astype(np.int64)

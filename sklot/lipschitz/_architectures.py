@@ -44,8 +44,17 @@ def _check_width(width, activation):
         raise ValueError(f"hidden width {width} must be divisible by {group} for activation={activation!r}.")
 
 
-def build_network(architecture, *, input_shape, n_outputs, hidden_layer_sizes, activation, head,
-                  lipschitz_constant, flat_image_shape=None):
+def build_network(
+    architecture,
+    *,
+    input_shape,
+    n_outputs,
+    hidden_layer_sizes,
+    activation,
+    head,
+    lipschitz_constant,
+    flat_image_shape=None,
+):
     """Build a :class:`LipschitzSequential` for the estimators.
 
     Parameters
@@ -70,7 +79,10 @@ def build_network(architecture, *, input_shape, n_outputs, hidden_layer_sizes, a
         width = int(np.prod(input_shape))
         for h in hidden_layer_sizes:
             _check_width(h, activation)
-            layers += [OrthoLinear(width, h, n_iter_grad=N_ITER_GRAD, tol=BJORCK_TOL), make_activation(activation)]
+            layers += [
+                OrthoLinear(width, h, n_iter_grad=N_ITER_GRAD, tol=BJORCK_TOL),
+                make_activation(activation),
+            ]
             width = h
     elif architecture == "cnn":
         shape = tuple(flat_image_shape) if flat_image_shape is not None else tuple(input_shape)
@@ -84,7 +96,10 @@ def build_network(architecture, *, input_shape, n_outputs, hidden_layer_sizes, a
         c, h, w = shape
         for ch in hidden_layer_sizes:
             _check_width(ch, activation)
-            layers += [OrthoConv2d(c, ch, 3, padding=1, n_iter_grad=N_ITER_GRAD, tol=BJORCK_TOL), make_activation(activation)]
+            layers += [
+                OrthoConv2d(c, ch, 3, padding=1, n_iter_grad=N_ITER_GRAD, tol=BJORCK_TOL),
+                make_activation(activation),
+            ]
             c = ch
             if h >= 2 and w >= 2:
                 layers.append(L2NormPool2d(2))

@@ -47,7 +47,9 @@ class _LipschitzBase(TorchEstimatorMixin):
         if reset:
             self.input_shape_ = tuple(X.shape[1:])
         elif tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(f"X has sample shape {tuple(X.shape[1:])}; the model was fitted on {self.input_shape_}.")
+            raise ValueError(
+                f"X has sample shape {tuple(X.shape[1:])}; the model was fitted on {self.input_shape_}."
+            )
         # training in float32; inference in float64, so that outputs do not depend
         # on the batch a sample arrives in and certificates lose no precision
         return X.astype(np.float32 if reset else np.float64, copy=False), y
@@ -63,9 +65,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         if len(shape) != 3:
             raise ValueError(f"image_shape must be (C, H, W) or (H, W); got {self.image_shape!r}.")
         if len(self.input_shape_) != 1 or int(np.prod(shape)) != self.input_shape_[0]:
-            raise ValueError(
-                f"image_shape {shape} does not match flat samples of shape {self.input_shape_}."
-            )
+            raise ValueError(f"image_shape {shape} does not match flat samples of shape {self.input_shape_}.")
         return shape if self.architecture == "cnn" else None
 
     # -- training ------------------------------------------------------------
@@ -83,15 +83,28 @@ class _LipschitzBase(TorchEstimatorMixin):
 
         with torch_seed_context(seed):
             module = build_network(
-                self.architecture, input_shape=self.input_shape_, n_outputs=n_outputs,
-                hidden_layer_sizes=hidden, activation=self.activation, head=head,
-                lipschitz_constant=self.lipschitz_constant, flat_image_shape=flat_image_shape,
+                self.architecture,
+                input_shape=self.input_shape_,
+                n_outputs=n_outputs,
+                hidden_layer_sizes=hidden,
+                activation=self.activation,
+                head=head,
+                lipschitz_constant=self.lipschitz_constant,
+                flat_image_shape=flat_image_shape,
             )
         net = make_net(
-            module, criterion, device=device, seed=seed, max_epochs=self.max_epochs,
-            batch_size=self.batch_size if self.batch_size is not None else len(X), lr=self.lr,
-            validation_fraction=self.validation_fraction, early_stopping=self.early_stopping,
-            n_iter_no_change=self.n_iter_no_change, verbose=self.verbose, net_class=LipschitzNet,
+            module,
+            criterion,
+            device=device,
+            seed=seed,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size if self.batch_size is not None else len(X),
+            lr=self.lr,
+            validation_fraction=self.validation_fraction,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            net_class=LipschitzNet,
         )
         net.fit(X, y_t)
         self.module_ = net.module_.eval()

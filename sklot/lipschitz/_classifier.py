@@ -102,7 +102,8 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     >>> from sklearn.datasets import make_moons
     >>> from sklot.lipschitz import LipschitzClassifier
     >>> X, y = make_moons(200, noise=0.1, random_state=0)
-    >>> clf = LipschitzClassifier(hidden_layer_sizes=(32, 32), max_epochs=20, batch_size=None, lr=2e-2, random_state=0).fit(X, y)
+    >>> clf = LipschitzClassifier(hidden_layer_sizes=(32, 32), max_epochs=20, batch_size=None, lr=2e-2,
+    ...                           random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.85
     True
     >>> bool((clf.certified_radius(X) >= 0).all())
@@ -182,7 +183,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
-            raise ValueError(f"LipschitzClassifier needs samples of at least 2 classes; got {n_classes} class.")
+            raise ValueError(
+                f"LipschitzClassifier needs samples of at least 2 classes; got {n_classes} class."
+            )
         if n_classes == 2:
             y_t, n_out = (2.0 * y_idx - 1.0).astype(np.float32), 1
         else:
@@ -261,7 +264,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         idx = np.searchsorted(self.classes_, y)
         idx = np.clip(idx, 0, len(self.classes_) - 1)
         if not np.all(self.classes_[idx] == y):
-            raise ValueError(f"y contains labels not seen in fit: {sorted(set(y.tolist()) - set(self.classes_.tolist()))}.")
+            raise ValueError(
+                f"y contains labels not seen in fit: {sorted(set(y.tolist()) - set(self.classes_.tolist()))}."
+            )
         return idx
 
     # -- explanations ------------------------------------------------------------

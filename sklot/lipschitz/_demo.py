@@ -21,8 +21,9 @@ def run(output_dir: pathlib.Path) -> dict:
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
-    clf = LipschitzClassifier(hidden_layer_sizes=(128, 64), max_epochs=12, batch_size=64, lr=5e-3,
-                              random_state=0, device="cpu").fit(Xtr, ytr)
+    clf = LipschitzClassifier(
+        hidden_layer_sizes=(64, 32), max_epochs=8, batch_size=128, lr=1e-2, random_state=0, device="cpu"
+    ).fit(Xtr, ytr)
     plot_explanations(clf, Xte, (8, 8), path=output_dir / "lipschitz_explanations.png")
 
     eps = np.linspace(0, 0.6, 31)

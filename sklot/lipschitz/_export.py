@@ -44,8 +44,15 @@ def _export_layer(layer):
                 out.bias.copy_(layer.bias)
         return out
     if isinstance(layer, nn.Conv2d) and parametrize.is_parametrized(layer, "weight"):
-        out = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,
-                        padding=layer.padding, bias=layer.bias is not None, padding_mode=layer.padding_mode)
+        out = nn.Conv2d(
+            layer.in_channels,
+            layer.out_channels,
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=layer.padding,
+            bias=layer.bias is not None,
+            padding_mode=layer.padding_mode,
+        )
         w = _constrained_weight(layer)
         out = out.to(w.device)
         with torch.no_grad():

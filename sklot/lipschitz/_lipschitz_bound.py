@@ -12,7 +12,15 @@ from .layers._pooling import _Pool
 __all__ = ["lipschitz_bound"]
 
 _ONE_LIPSCHITZ = (
-    GroupSort, FullSort, nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Flatten, nn.Unflatten, nn.Identity, nn.Dropout,
+    GroupSort,
+    FullSort,
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.Tanh,
+    nn.Flatten,
+    nn.Unflatten,
+    nn.Identity,
+    nn.Dropout,
 )
 
 
@@ -24,11 +32,16 @@ def _layer_bound(layer):
         if layer.padding_mode not in ("zeros", "circular") or layer.groups != 1 or layer.dilation != (1, 1):
             raise ValueError(f"no Lipschitz bound implemented for {layer!r}.")
         w = layer.weight.detach().double().reshape(layer.out_channels, -1)
-        return float(torch.linalg.matrix_norm(w, ord=2)) * conv_lipschitz_factor(layer.kernel_size, layer.stride)
+        return float(torch.linalg.matrix_norm(w, ord=2)) * conv_lipschitz_factor(
+            layer.kernel_size, layer.stride
+        )
     if isinstance(layer, _Pool):
         return layer.lipschitz_bound()
     if isinstance(layer, nn.MaxPool2d):
-        k, s = nn.modules.utils._pair(layer.kernel_size), nn.modules.utils._pair(layer.stride or layer.kernel_size)
+        k, s = (
+            nn.modules.utils._pair(layer.kernel_size),
+            nn.modules.utils._pair(layer.stride or layer.kernel_size),
+        )
         return math.sqrt(math.ceil(k[0] / s[0]) * math.ceil(k[1] / s[1]))
     if isinstance(layer, nn.LeakyReLU):
         return max(1.0, abs(layer.negative_slope))

@@ -27,8 +27,10 @@ def plot_explanations(clf, X, image_shape, class_names=None, path=None, n=6):
     axes[0, 0].set_ylabel("input")
     axes[1, 0].set_ylabel("saliency")
     axes[2, 0].set_ylabel("counterfactual")
-    fig.suptitle("1-Lipschitz network: certified radius r, saliency grad f, counterfactual at distance d >= r",
-                 fontsize=9)
+    fig.suptitle(
+        "1-Lipschitz network: certified radius r, saliency grad f, counterfactual at distance d >= r",
+        fontsize=9,
+    )
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)

@@ -77,8 +77,18 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, hidden_layer_sizes=(64, 64), activation="fullsort", max_epochs=300, batch_size=None,
-                 lr=1e-2, device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(64, 64),
+        activation="fullsort",
+        max_epochs=300,
+        batch_size=None,
+        lr=1e-2,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.max_epochs = max_epochs
@@ -101,13 +111,25 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         seed = draw_seed(self.random_state)
         with torch_seed_context(seed):
             module = build_network(
-                "mlp", input_shape=(A.shape[1],), n_outputs=1,
-                hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes), activation=self.activation,
-                head="orthonormal", lipschitz_constant=1.0,
+                "mlp",
+                input_shape=(A.shape[1],),
+                n_outputs=1,
+                hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
+                activation=self.activation,
+                head="orthonormal",
+                lipschitz_constant=1.0,
             )
-        net = make_net(module, KRLoss(), device=self._device(), seed=seed, max_epochs=self.max_epochs,
-                       batch_size=self.batch_size if self.batch_size is not None else len(X), lr=self.lr,
-                       verbose=self.verbose, net_class=LipschitzNet)
+        net = make_net(
+            module,
+            KRLoss(),
+            device=self._device(),
+            seed=seed,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size if self.batch_size is not None else len(X),
+            lr=self.lr,
+            verbose=self.verbose,
+            net_class=LipschitzNet,
+        )
         net.fit(X, y)
         self.critic_ = export(net.module_)
         self.lipschitz_bound_ = lipschitz_bound(self.critic_)
@@ -125,7 +147,10 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
             return mod(torch.as_tensor(X, device=self._device()))[:, 0].cpu().numpy().astype(np.float64)
 
     def score(self, X_source, X_target):
-        r""":math:`(\bar f(X_{source}) - \bar f(X_{target})) / L`: a lower bound on their empirical :math:`W_1`."""
+        r""":math:`(\bar f(X_{source}) - \bar f(X_{target})) / L`.
+
+        On the fitted samples, a lower bound on their empirical :math:`W_1`.
+        """
         return float((self.critic(X_source).mean() - self.critic(X_target).mean()) / self.lipschitz_bound_)
 
 

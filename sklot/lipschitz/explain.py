@@ -119,7 +119,7 @@ def counterfactual(module, X, target=None, *, max_iter=50, overshoot=1e-3, clip=
             (g,) = torch.autograd.grad(h.sum(), xr)
         gflat = g.reshape(len(g), -1)
         gnorm2 = (gflat * gflat).sum(1).clamp_min(1e-12)
-        step = (h.detach().clamp_min(0) / gnorm2 + overshoot / gnorm2.sqrt())
+        step = h.detach().clamp_min(0) / gnorm2 + overshoot / gnorm2.sqrt()
         step = torch.where(done, torch.zeros_like(step), step)
         x = x - step.reshape(-1, *([1] * (x.ndim - 1))) * g
         if clip is not None:

@@ -16,6 +16,7 @@ def digits_clf(digits_split):
     from sklot.lipschitz import LipschitzClassifier
 
     Xtr, Xte, ytr, yte = digits_split
-    clf = LipschitzClassifier(hidden_layer_sizes=(64, 32), max_epochs=6, batch_size=128, lr=1e-2,
-                              random_state=0, device="cpu")
+    clf = LipschitzClassifier(
+        hidden_layer_sizes=(64, 32), max_epochs=6, batch_size=128, lr=1e-2, random_state=0, device="cpu"
+    )
     return clf.fit(Xtr, ytr)

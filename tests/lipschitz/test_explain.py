@@ -1,5 +1,4 @@
 import numpy as np
-import torch
 
 from sklot.lipschitz import LipschitzClassifier
 
@@ -46,8 +45,15 @@ def test_binary_counterfactual_one_step_for_hkr():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(-2, 0.5, (100, 2)), rng.normal(2, 0.5, (100, 2))]).astype(np.float32)
     y = np.repeat([0, 1], 100)
-    clf = LipschitzClassifier(hidden_layer_sizes=(16,), alpha=0.5, max_epochs=40, batch_size=None, lr=2e-2, random_state=0,
-                              device="cpu").fit(X, y)
+    clf = LipschitzClassifier(
+        hidden_layer_sizes=(16,),
+        alpha=0.5,
+        max_epochs=40,
+        batch_size=None,
+        lr=2e-2,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
     x_cf, dist = clf.counterfactual(X, max_iter=50)
     assert (clf.predict(x_cf) != clf.predict(X)).all()
     g = np.linalg.norm(clf.explain(X), axis=1)

@@ -9,7 +9,9 @@ from sklot.datasets._fashion_mnist import load_fashion_mnist, read_idx
 
 def _write_idx(path, arr):
     codes = {np.uint8: 0x08}
-    header = bytes([0, 0, codes[arr.dtype.type], arr.ndim]) + b"".join(struct.pack(">I", s) for s in arr.shape)
+    header = bytes([0, 0, codes[arr.dtype.type], arr.ndim]) + b"".join(
+        struct.pack(">I", s) for s in arr.shape
+    )
     with gzip.open(path, "wb") as fh:
         fh.write(header + arr.tobytes())
 

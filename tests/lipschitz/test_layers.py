@@ -1,7 +1,6 @@
 import io
 import pickle
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -127,8 +126,14 @@ def test_groupsort_preserves_gradient_norm():
 
 def _net(k=1.0):
     return LipschitzSequential(
-        OrthoConv2d(1, 4, 3, padding=1), MaxMin(), L2NormPool2d(2), nn.Flatten(),
-        OrthoLinear(64, 32), GroupSort(4), OrthoLinear(32, 10), lipschitz_constant=k,
+        OrthoConv2d(1, 4, 3, padding=1),
+        MaxMin(),
+        L2NormPool2d(2),
+        nn.Flatten(),
+        OrthoLinear(64, 32),
+        GroupSort(4),
+        OrthoLinear(32, 10),
+        lipschitz_constant=k,
     )
 
 

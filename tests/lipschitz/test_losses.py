@@ -61,7 +61,9 @@ def test_hinge_multiclass_formula():
 def test_hkr_is_alpha_hinge_minus_kr(alpha):
     for f, y in (_binary(), _multi()):
         yt = T(y) if f.ndim == 1 else torch.as_tensor(y)
-        expected = alpha * float(losses.hinge_margin_loss(T(f), yt, 0.3)) - (1 - alpha) * float(losses.kr(T(f), yt))
+        expected = alpha * float(losses.hinge_margin_loss(T(f), yt, 0.3)) - (1 - alpha) * float(
+            losses.kr(T(f), yt)
+        )
         assert float(losses.HKRLoss(alpha=alpha, margin=0.3)(T(f), yt)) == pytest.approx(expected)
     with pytest.raises(ValueError, match="alpha"):
         losses.hkr_loss(T(f), yt, alpha=1.5)

@@ -55,24 +55,60 @@ class OrthoConv2d(ReducibleMixin, nn.Conv2d):
 
     _reducible_base = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
-                 padding_mode="zeros", *, n_iter=15, n_iter_grad=3, tol=1e-3, n_power_iter=1):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        bias=True,
+        padding_mode="zeros",
+        *,
+        n_iter=15,
+        n_iter_grad=3,
+        tol=1e-3,
+        n_power_iter=1,
+    ):
         if padding_mode not in ("zeros", "circular"):
             raise ValueError(
-                f"padding_mode must be 'zeros' or 'circular' for a Lipschitz convolution; got {padding_mode!r}."
+                "padding_mode must be 'zeros' or 'circular' for a Lipschitz convolution; "
+                f"got {padding_mode!r}."
             )
-        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=bias,
-                         padding_mode=padding_mode)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            bias=bias,
+            padding_mode=padding_mode,
+        )
         self._init_kwargs = dict(
-            in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, stride=stride,
-            padding=padding, bias=bias, padding_mode=padding_mode, n_iter=n_iter, n_iter_grad=n_iter_grad,
-            tol=tol, n_power_iter=n_power_iter,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            bias=bias,
+            padding_mode=padding_mode,
+            n_iter=n_iter,
+            n_iter_grad=n_iter_grad,
+            tol=tol,
+            n_power_iter=n_power_iter,
         )
         factor = conv_lipschitz_factor(self.kernel_size, self.stride)
         parametrize.register_parametrization(
-            self, "weight",
-            OrthonormalWeight(self.weight.shape, scale=1.0 / factor, n_iter=n_iter, n_iter_grad=n_iter_grad,
-                              tol=tol, n_power_iter=n_power_iter),
+            self,
+            "weight",
+            OrthonormalWeight(
+                self.weight.shape,
+                scale=1.0 / factor,
+                n_iter=n_iter,
+                n_iter_grad=n_iter_grad,
+                tol=tol,
+                n_power_iter=n_power_iter,
+            ),
         )
 
     def reset_parameters(self):

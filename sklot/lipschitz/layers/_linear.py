@@ -51,16 +51,25 @@ class OrthoLinear(ReducibleMixin, nn.Linear):
 
     _reducible_base = True
 
-    def __init__(self, in_features, out_features, bias=True, *, n_iter=15, n_iter_grad=3, tol=1e-3, n_power_iter=1):
+    def __init__(
+        self, in_features, out_features, bias=True, *, n_iter=15, n_iter_grad=3, tol=1e-3, n_power_iter=1
+    ):
         super().__init__(in_features, out_features, bias=bias)
         self._init_kwargs = dict(
-            in_features=in_features, out_features=out_features, bias=bias, n_iter=n_iter,
-            n_iter_grad=n_iter_grad, tol=tol, n_power_iter=n_power_iter,
+            in_features=in_features,
+            out_features=out_features,
+            bias=bias,
+            n_iter=n_iter,
+            n_iter_grad=n_iter_grad,
+            tol=tol,
+            n_power_iter=n_power_iter,
         )
         parametrize.register_parametrization(
-            self, "weight",
-            OrthonormalWeight(self.weight.shape, n_iter=n_iter, n_iter_grad=n_iter_grad, tol=tol,
-                              n_power_iter=n_power_iter),
+            self,
+            "weight",
+            OrthonormalWeight(
+                self.weight.shape, n_iter=n_iter, n_iter_grad=n_iter_grad, tol=tol, n_power_iter=n_power_iter
+            ),
         )
 
     def reset_parameters(self):

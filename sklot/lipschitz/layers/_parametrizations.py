@@ -90,7 +90,9 @@ class OrthonormalWeight(_CachedParametrization):
             with torch.no_grad():
                 self.u.copy_(u)
         sigma = torch.dot(u, w @ v)
-        w, ortho = _bjorck(w / sigma, n_iter=self.n_iter, n_iter_grad=self.n_iter_grad, tol=self.tol, beta=self.beta)
+        w, ortho = _bjorck(
+            w / sigma, n_iter=self.n_iter, n_iter_grad=self.n_iter_grad, tol=self.tol, beta=self.beta
+        )
         if update:
             self._stash = (ortho, weight._version)
         return (w * self.scale).reshape(weight.shape)
