@@ -61,7 +61,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         Temperature of "tau_cross_entropy", also used by :meth:`predict_proba`.
     lipschitz_constant : float, default=1.0
         :math:`L`, the network's nominal Lipschitz constant.
-    max_epochs : int, default=40
+    max_epochs : int, default=20
     batch_size : int or None, default=128
         None: full batch.
     lr : float, default=3e-3
@@ -132,7 +132,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         margin=0.5,
         tau=10.0,
         lipschitz_constant=1.0,
-        max_epochs=40,
+        max_epochs=20,
         batch_size=128,
         lr=3e-3,
         validation_fraction=None,
