@@ -2,12 +2,18 @@
 Accuracy versus certified accuracy as the HKR margin and alpha move
 ===================================================================
 
-The hinge-KR loss ``alpha * hinge_m - (1 - alpha) * KR`` trades clean accuracy
-for certified robustness: a larger margin ``m`` (and a smaller ``alpha``)
-pushes points away from the decision boundary, so more of them carry a large
-certified radius, at some cost in accuracy (Béthune et al., 2022). Each curve
-below follows one ``alpha`` as the margin grows; the y-axis is the verified
-robust accuracy at L2 radius 0.3 (pixels in [0, 1]).
+The hinge-KR loss ``alpha * hinge_m - (1 - alpha) * KR`` has two knobs: the
+margin ``m`` asks every point to sit at least ``m / 2`` from the boundary in
+each one-vs-all output, and ``alpha`` weighs that hinge against the KR
+(transport) term (Béthune et al., 2022). Each curve below follows one
+``alpha`` as the margin grows; the x-axis is clean test accuracy, the y-axis
+the verified robust accuracy at L2 radius 0.3 (pixels in [0, 1]).
+
+What this short run (10 epochs, a 64-32 network) shows: a tiny margin
+(0.05) gives the fewest certified points, certified accuracy rises with the
+margin up to about 0.3-1.0, and a margin of 2.0 asks for more separation than
+the 1-Lipschitz network can give on digits, so both accuracy and certified
+accuracy fall. Only a few points, one seed: read the trend, not the decimals.
 """
 
 import os
