@@ -66,8 +66,8 @@ class OrthoConv2d(ReducibleMixin, nn.Conv2d):
         padding_mode="zeros",
         *,
         n_iter=15,
-        n_iter_grad=3,
-        tol=1e-3,
+        n_iter_grad=1,
+        tol=1e-2,
         n_power_iter=1,
     ):
         if padding_mode not in ("zeros", "circular"):

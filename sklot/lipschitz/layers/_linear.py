@@ -28,9 +28,10 @@ class OrthoLinear(ReducibleMixin, nn.Linear):
     bias : bool, default=True
     n_iter : int, default=15
         Maximum Björck iterations per step.
-    n_iter_grad : int, default=3
-        Björck iterations differentiated.
-    tol : float, default=1e-3
+    n_iter_grad : int, default=1
+        Björck iterations differentiated (at the fixed point one step already
+        has the Jacobian of the polar factor: the tangent projection).
+    tol : float, default=1e-2
         Björck early stop.
     n_power_iter : int, default=1
         Power iterations per step (the singular vector persists).
@@ -52,7 +53,7 @@ class OrthoLinear(ReducibleMixin, nn.Linear):
     _reducible_base = True
 
     def __init__(
-        self, in_features, out_features, bias=True, *, n_iter=15, n_iter_grad=3, tol=1e-3, n_power_iter=1
+        self, in_features, out_features, bias=True, *, n_iter=15, n_iter_grad=1, tol=1e-2, n_power_iter=1
     ):
         super().__init__(in_features, out_features, bias=bias)
         self._init_kwargs = dict(

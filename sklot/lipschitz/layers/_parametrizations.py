@@ -68,7 +68,7 @@ class OrthonormalWeight(_CachedParametrization):
         See :func:`~sklot.lipschitz.layers.bjorck_orthonormalize`.
     """
 
-    def __init__(self, shape, *, scale=1.0, n_power_iter=1, n_iter=15, n_iter_grad=3, tol=1e-3, beta=0.5):
+    def __init__(self, shape, *, scale=1.0, n_power_iter=1, n_iter=15, n_iter_grad=1, tol=1e-2, beta=0.5):
         super().__init__()
         self.shape = tuple(shape)
         self.scale = float(scale)
