@@ -1,0 +1,227 @@
+import io
+import pickle
+
+import pytest
+import torch
+from torch import nn
+
+from sklot.lipschitz import export, lipschitz_bound
+from sklot.lipschitz.layers import (
+    FrobeniusLinear,
+    FullSort,
+    GroupSort,
+    L2NormPool2d,
+    LipschitzSequential,
+    MaxMin,
+    OrthoConv2d,
+    OrthoLinear,
+    ScaledAvgPool2d,
+    bjorck_orthonormalize,
+    reproject_,
+)
+
+
+def _gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+@pytest.mark.parametrize("shape", [(6, 20), (20, 6), (8, 8)])
+def test_bjorck_output_is_orthonormal(shape):
+    w = torch.randn(*shape, generator=_gen(1), dtype=torch.float64)
+    w = w / torch.linalg.matrix_norm(w, ord=2)
+    q = bjorck_orthonormalize(w, n_iter=40, tol=1e-10)
+    s = torch.linalg.svdvals(q)
+    assert torch.allclose(s, torch.ones_like(s), atol=1e-8)
+    # the orthonormal polar factor U V^T of w
+    u, _, vh = torch.linalg.svd(w, full_matrices=False)
+    assert torch.allclose(q, u @ vh, atol=1e-7)
+
+
+def test_bjorck_gradient_flows_and_straight_through_is_tangent():
+    w = torch.randn(5, 9, generator=_gen(2), dtype=torch.float64)
+    w = (w / torch.linalg.matrix_norm(w, ord=2)).requires_grad_(True)
+    q = bjorck_orthonormalize(w, n_iter=30, n_iter_grad=3, tol=0.0)
+    g = torch.randn(5, 9, generator=_gen(3), dtype=torch.float64)
+    (q * g).sum().backward()
+    assert w.grad is not None and torch.isfinite(w.grad).all()
+
+
+def _pairs_ratio(f, shape, n=256, scale=1.0, seed=0):
+    gen = _gen(seed)
+    x = torch.randn(n, *shape, generator=gen) * scale
+    d = torch.randn(n, *shape, generator=gen) * torch.rand(n, *([1] * len(shape)), generator=gen)
+    with torch.no_grad():
+        num = (f(x + d) - f(x)).reshape(n, -1).norm(dim=1)
+    return float((num / d.reshape(n, -1).norm(dim=1)).max())
+
+
+def _max_grad_norm(f, shape, n=64, seed=0):
+    gen = _gen(seed)
+    x = torch.randn(n, *shape, generator=gen).requires_grad_(True)
+    out = f(x).reshape(n, -1)
+    u = torch.nn.functional.normalize(torch.randn(out.shape, generator=gen), dim=1)
+    (g,) = torch.autograd.grad((out * u).sum(), x)
+    return float(g.reshape(n, -1).norm(dim=1).max())
+
+
+def _conv_operator_norm(conv, shape, n_iter=60):
+    # power iteration on the linear part of the convolution (bias removed)
+    x = torch.randn(1, *shape, generator=_gen(5))
+
+    def lin(z):
+        return nn.functional.conv2d(z, conv.weight, None, conv.stride, conv.padding)
+
+    for _ in range(n_iter):
+        z = x.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad((lin(z) ** 2).sum() / 2, z)
+        x = g / g.norm()
+    return float(lin(x).norm())
+
+
+LAYERS = [
+    ("ortho_wide", lambda: OrthoLinear(20, 8), (20,)),
+    ("ortho_tall", lambda: OrthoLinear(8, 20), (8,)),
+    ("frobenius", lambda: FrobeniusLinear(12, 1), (12,)),
+    ("conv_s1", lambda: OrthoConv2d(2, 4, 3, padding=1), (2, 8, 8)),
+    ("conv_s2", lambda: OrthoConv2d(3, 6, 3, stride=2, padding=1), (3, 8, 8)),
+    ("maxmin", lambda: MaxMin(), (10,)),
+    ("groupsort4", lambda: GroupSort(4), (12,)),
+    ("fullsort", lambda: FullSort(), (7,)),
+    ("avgpool", lambda: ScaledAvgPool2d(2), (3, 8, 8)),
+    ("l2pool", lambda: L2NormPool2d(2), (3, 8, 8)),
+]
+
+
+@pytest.mark.parametrize("name,make,shape", LAYERS, ids=[n for n, _, _ in LAYERS])
+def test_each_layer_is_1_lipschitz(name, make, shape):
+    torch.manual_seed(0)
+    layer = make()
+    if any(True for _ in layer.parameters()):
+        # move away from the orthogonal initialisation
+        with torch.no_grad():
+            for p in layer.parameters():
+                p.add_(torch.randn(p.shape, generator=_gen(7)))
+    layer.eval()
+    bound = lipschitz_bound(layer)
+    assert bound <= 1.0 + 1e-4
+    assert _pairs_ratio(layer, shape) <= bound * (1 + 1e-5)
+    assert _max_grad_norm(layer, shape) <= bound * (1 + 1e-5)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_operator_norm_below_one(stride):
+    torch.manual_seed(0)
+    conv = OrthoConv2d(3, 5, 3, stride=stride, padding=1).eval()
+    with torch.no_grad():
+        conv.parametrizations.weight.original.add_(torch.randn(5, 3, 3, 3, generator=_gen(8)))
+    assert _conv_operator_norm(conv, (3, 8, 8)) <= 1.0 + 1e-4
+
+
+def test_groupsort_preserves_gradient_norm():
+    x = torch.randn(32, 16, generator=_gen(3)).requires_grad_(True)
+    u = torch.randn(32, 16, generator=_gen(4))
+    (g,) = torch.autograd.grad((MaxMin()(x) * u).sum(), x)
+    assert torch.allclose(g.norm(dim=1), u.norm(dim=1), atol=1e-5)
+
+
+def _net(k=1.0):
+    return LipschitzSequential(
+        OrthoConv2d(1, 4, 3, padding=1),
+        MaxMin(),
+        L2NormPool2d(2),
+        nn.Flatten(),
+        OrthoLinear(64, 32),
+        GroupSort(4),
+        OrthoLinear(32, 10),
+        lipschitz_constant=k,
+    )
+
+
+def _train_a_bit(net, steps=5, seed=0):
+    gen = _gen(seed)
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    net.train()
+    for _ in range(steps):
+        x = torch.randn(16, 1, 8, 8, generator=gen)
+        loss = net(x).pow(2).mean() - net(x)[:, 0].mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return net.eval()
+
+
+@pytest.mark.parametrize("k", [1.0, 2.5])
+def test_whole_network_lipschitz_bound(k):
+    torch.manual_seed(0)
+    net = _train_a_bit(_net(k))
+    bound = net.lipschitz_bound()
+    assert abs(bound - k) < 1e-3 * k
+    assert _pairs_ratio(net, (1, 8, 8), scale=3.0) <= bound * (1 + 1e-5)
+    assert _max_grad_norm(net, (1, 8, 8)) <= bound * (1 + 1e-5)
+
+
+def test_export_identical_and_plain():
+    torch.manual_seed(0)
+    net = _train_a_bit(_net(2.0))
+    plain = export(net)
+    assert not any("parametrizations" in n for n, _ in plain.named_modules())
+    x = torch.randn(20, 1, 8, 8, generator=_gen(9))
+    with torch.no_grad():
+        assert torch.allclose(plain(x), net(x), atol=1e-6)
+    assert abs(lipschitz_bound(plain) - net.lipschitz_bound()) < 1e-9
+
+
+def test_export_right_after_loading_is_correct():
+    # deel-torchlip issue 17: a freshly loaded model exported stale weights.
+    torch.manual_seed(0)
+    trained = _train_a_bit(_net())
+    buf = io.BytesIO()
+    torch.save(trained.state_dict(), buf)
+    torch.manual_seed(1)
+    fresh = _net().eval()
+    x = torch.randn(8, 1, 8, 8, generator=_gen(10))
+    with torch.no_grad():
+        before = fresh(x)  # fills the eval cache with the old weights
+    buf.seek(0)
+    fresh.load_state_dict(torch.load(buf))
+    with torch.no_grad():
+        ref = trained(x)
+        assert not torch.allclose(before, ref, atol=1e-3)
+        assert torch.allclose(fresh(x), ref, atol=1e-6)
+        assert torch.allclose(export(fresh)(x), ref, atol=1e-6)
+
+
+def test_pickle_round_trip_identical():
+    torch.manual_seed(0)
+    net = _train_a_bit(_net(1.5))
+    net2 = pickle.loads(pickle.dumps(net))
+    x = torch.randn(8, 1, 8, 8, generator=_gen(11))
+    with torch.no_grad():
+        assert torch.equal(net(x), net2(x))
+    assert net2.lipschitz_constant == 1.5
+
+
+def test_reproject_keeps_the_function():
+    torch.manual_seed(0)
+    net = _train_a_bit(_net())
+    net.train()
+    x = torch.randn(8, 1, 8, 8, generator=_gen(12))
+    net(x)
+    net.eval()
+    with torch.no_grad():
+        before = net(x)
+    assert reproject_(net) == 3
+    with torch.no_grad():
+        after = net(x)
+    assert torch.allclose(before, after, atol=1e-4)
+
+
+def test_invalid_layer_arguments():
+    with pytest.raises(ValueError, match="padding_mode"):
+        OrthoConv2d(1, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="divisible"):
+        MaxMin()(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="lipschitz_constant"):
+        LipschitzSequential(nn.Identity(), lipschitz_constant=0.0)
+    with pytest.raises(ValueError, match="cannot bound"):
+        lipschitz_bound(nn.Sequential(nn.Linear(2, 2), nn.Softplus(beta=5.0).__class__.__mro__[0]()))
