@@ -1,0 +1,142 @@
+"""Input-convex neural network (ICNN) potential with quadratic terms and strong convexity.
+
+.. math::
+
+    z_1 &= \\sigma(A_1 x + b_1), \\qquad
+    z_{l+1} = \\sigma(W_l^{+} z_l + A_{l+1} x + b_{l+1}), \\\\
+    w(x) &= v^{+\\top} z_L + c^\\top x
+           + \\tfrac12 \\|L^\\top x\\|^2 + \\tfrac12 x^\\top \\operatorname{diag}(D^{+}) x
+           + \\tfrac{\\alpha}{2}\\|x\\|^2,
+
+with :math:`\\sigma` = softplus (convex, non-decreasing, smooth), the hidden-to-hidden
+weights :math:`W_l^{+}`, the output weights :math:`v^{+}` and the diagonal :math:`D^{+}`
+non-negative by construction, a low-rank factor :math:`L` (d x r) and an explicit
+strong-convexity term :math:`\\alpha > 0`. Then :math:`w` is convex (Amos et al., 2017,
+Prop. 1) and :math:`\\alpha`-strongly convex, so its conjugate :math:`w^*` is finite,
+:math:`1/\\alpha`-smooth, and :math:`e^{-w}` is a normalisable log-concave density.
+"""
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["ICNNPotential", "nonnegative"]
+
+
+def nonnegative(raw):
+    """``max(raw, 0)`` in the forward pass, identity gradient in the backward pass.
+
+    Non-negativity holds by construction (the forward value is clamped), while a
+    weight clamped at zero still receives the gradient it would have if it were
+    positive, so it can come back to life (a "lazy projection"; a plain clamp
+    would freeze it). This lets the identity and Gaussian initialisations set
+    weights exactly to zero.
+    """
+    return raw + (raw.clamp(min=0) - raw).detach()
+
+
+class ICNNPotential(nn.Module):
+    """Convex potential :math:`w: \\mathbb{R}^d \\to \\mathbb{R}` (see module docstring).
+
+    Parameters
+    ----------
+    n_features : int
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+    rank : int, default=1
+        Rank of the low-rank quadratic term.
+    strong_convexity : float, default=0.1
+        :math:`\\alpha` in :math:`+\\alpha/2 \\|x\\|^2`.
+
+    Shapes
+    ------
+    forward: (n, d) -> (n,)
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes=(64, 64), rank=1, strong_convexity=0.1):
+        super().__init__()
+        d = int(n_features)
+        sizes = tuple(int(h) for h in hidden_layer_sizes)
+        if not sizes:
+            raise ValueError("hidden_layer_sizes must hold at least one layer.")
+        self.n_features = d
+        self.input_layers = nn.ModuleList(nn.Linear(d, h) for h in sizes)
+        self.hidden_raw = nn.ParameterList(
+            nn.Parameter(torch.empty(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)
+        )
+        self.output_raw = nn.Parameter(torch.empty(sizes[-1]))
+        self.linear = nn.Parameter(torch.zeros(d))
+        self.low_rank = nn.Parameter(torch.zeros(d, int(rank)))
+        self.diag_raw = nn.Parameter(torch.ones(d))
+        self.register_buffer("alpha", torch.tensor(float(strong_convexity)))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Random hidden layers, then the identity initialisation of the quadratic part."""
+        for layer in self.input_layers:
+            layer.reset_parameters()
+        for raw in self.hidden_raw:
+            # positive, scaled so that pre-activations stay O(1) through depth
+            nn.init.uniform_(raw, 0.0, 1.0 / raw.shape[1])
+        self.init_quadratic(np.eye(self.n_features), np.zeros(self.n_features))
+
+    # -- the potential --------------------------------------------------
+    def hidden(self, x):
+        z = nn.functional.softplus(self.input_layers[0](x))
+        for raw, layer in zip(self.hidden_raw, self.input_layers[1:]):
+            z = nn.functional.softplus(z @ nonnegative(raw).T + layer(x))
+        return z @ nonnegative(self.output_raw)
+
+    def quadratic_matrix(self):
+        """The matrix :math:`M = \\alpha I + \\operatorname{diag}(D^+) + L L^\\top` of the quadratic part."""
+        d = self.n_features
+        eye = torch.eye(d, dtype=self.low_rank.dtype, device=self.low_rank.device)
+        return self.alpha * eye + torch.diag(nonnegative(self.diag_raw)) + self.low_rank @ self.low_rank.T
+
+    def forward(self, x):
+        lr = x @ self.low_rank
+        quad = 0.5 * (lr * lr).sum(-1) + 0.5 * (x * x * (nonnegative(self.diag_raw) + self.alpha)).sum(-1)
+        return self.hidden(x) + x @ self.linear + quad
+
+    # -- closed-form initialisations ----------------------------------
+    @torch.no_grad()
+    def init_quadratic(self, precision, center):
+        """Set :math:`w(x) = \\tfrac12 (x-c)^\\top P (x-c)` (+ const) exactly.
+
+        The hidden branch is switched off (output weights set to zero). ``P``
+        must be symmetric with smallest eigenvalue >= ``strong_convexity``.
+        With ``rank >= d - 1`` the representation is exact: ``P - lambda_min I``
+        is split into ``L L^T`` and the diagonal carries ``lambda_min - alpha``;
+        with a smaller rank the largest ``rank`` directions are kept.
+        """
+        P = np.asarray(precision, dtype=np.float64)
+        c = np.asarray(center, dtype=np.float64)
+        d, r = self.n_features, self.low_rank.shape[1]
+        alpha = float(self.alpha)
+        evals, evecs = np.linalg.eigh(0.5 * (P + P.T))
+        lam_min = float(evals[0])
+        if lam_min < alpha - 1e-9:
+            raise ValueError(
+                f"the initial precision has smallest eigenvalue {lam_min:.4g} < strong_convexity={alpha:.4g}; "
+                "lower strong_convexity."
+            )
+        L = np.zeros((d, r))
+        diag = np.full(d, lam_min - alpha)
+        extra = evals - lam_min
+        order = np.argsort(extra)[::-1][:r]
+        if extra.max() <= 1e-8 * max(1.0, lam_min):
+            # isotropic: a non-zero L is needed, else its gradient x x^T L vanishes forever;
+            # L = eps e_1 compensated on the diagonal keeps w exact.
+            eps = min(0.1, math.sqrt(max(lam_min - alpha, 0.0)))
+            L[0, 0] = eps
+            diag[0] -= eps**2
+        else:
+            for j, k in enumerate(order):
+                L[:, j] = math.sqrt(extra[k]) * evecs[:, k]
+        dev, dt = self.low_rank.device, self.low_rank.dtype
+        self.low_rank.copy_(torch.as_tensor(L, dtype=dt, device=dev))
+        self.diag_raw.copy_(torch.as_tensor(diag, dtype=dt, device=dev))
+        M = self.quadratic_matrix().double().cpu().numpy()
+        self.linear.copy_(torch.as_tensor(-(M @ c), dtype=dt, device=dev))
+        self.output_raw.zero_()
