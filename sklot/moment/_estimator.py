@@ -82,7 +82,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         ``ot_solver="neural_dual"`` it multiplies the learning rate instead.
     n_inner_steps : int, default=5
         Optimiser steps per outer iteration (warm-started).
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=3e-3
         Adam learning rate (betas (0.5, 0.5)), cosine-decayed to a tenth over ``max_iter``.
     strong_convexity : float, default=0.1
         :math:`\\alpha` in :math:`w(x) = \\dots + \\alpha/2 \\|x\\|^2`.
@@ -174,7 +174,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         sinkhorn_reg=0.05,
         damping=0.5,
         n_inner_steps=5,
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         strong_convexity=0.1,
         init="identity",
         factorization="conjugate",
@@ -244,11 +244,13 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
             potential = ICNNPotential(d, sizes, rank=rank, strong_convexity=self.strong_convexity)
         potential = potential.to(device=device, dtype=_DTYPE)
         if self.init == "gaussian":
-            precision, center_ = self._gaussian_init(Xs)
-            potential.init_quadratic(precision, center_)
+            precision, latent_mean = self._gaussian_init(Xs)
+        else:
+            precision, latent_mean = np.eye(d), np.zeros(d)
+        potential.init_quadratic(precision, latent_mean)  # again, in float64
 
         gen = torch_generator(seed + 1, device)
-        particles = _quadratic_latent_sample(potential, self.n_particles, gen)
+        particles = _gaussian_sample(latent_mean, precision, self.n_particles, gen, device)
         data = torch.as_tensor(Xs, dtype=_DTYPE, device=device)
         lr = self.learning_rate * (self.damping if self.ot_solver == "neural_dual" else 1.0)
         optimizer = torch.optim.Adam(potential.parameters(), lr=lr, betas=(0.5, 0.5))
@@ -447,14 +449,11 @@ def _check_n_samples(n_samples):
     return int(n_samples)
 
 
-def _quadratic_latent_sample(potential, n, generator):
-    """Exact samples of :math:`e^{-w}` when only the quadratic part of ``w`` is on."""
-    with torch.no_grad():
-        M = potential.quadratic_matrix()
-        mean = torch.linalg.solve(M, -potential.linear)
-        chol = torch.linalg.cholesky(torch.linalg.inv(M))
-        eps = torch.randn((n, len(mean)), generator=generator, device=M.device, dtype=M.dtype)
-        return mean + eps @ chol.T
+def _gaussian_sample(mean, precision, n, generator, device):
+    """``n`` draws of :math:`N(\text{mean}, \text{precision}^{-1})`: the initial latent."""
+    chol = np.linalg.cholesky(np.linalg.inv(precision))
+    eps = torch.randn((n, len(mean)), generator=generator, device=device, dtype=_DTYPE)
+    return torch.as_tensor(mean, dtype=_DTYPE, device=device) + eps @ torch.as_tensor(chol.T, dtype=_DTYPE, device=device)
 
 
 def _log_det_hessian(potential, y, chunk=4096):

@@ -26,15 +26,18 @@ __all__ = ["ICNNPotential", "nonnegative"]
 
 
 def nonnegative(raw):
-    """``max(raw, 0)`` in the forward pass, identity gradient in the backward pass.
+    """Non-negative weights by construction: :math:`\\operatorname{softplus}(\\text{raw})`.
 
-    Non-negativity holds by construction (the forward value is clamped), while a
-    weight clamped at zero still receives the gradient it would have if it were
-    positive, so it can come back to life (a "lazy projection"; a plain clamp
-    would freeze it). This lets the identity and Gaussian initialisations set
-    weights exactly to zero.
+    A weight never reaches exactly zero, so the layers below it always receive a
+    gradient (an exact zero output weight would freeze the whole hidden branch:
+    its inner weights get no gradient and the branch never learns a feature).
     """
-    return raw + (raw.clamp(min=0) - raw).detach()
+    return torch.nn.functional.softplus(raw)
+
+
+def _inverse_nonnegative(value, floor=1e-8):
+    value = np.maximum(np.asarray(value, dtype=np.float64), floor)
+    return value + np.log(-np.expm1(-value))  # log(expm1(v)), stable
 
 
 class ICNNPotential(nn.Module):
@@ -70,15 +73,21 @@ class ICNNPotential(nn.Module):
         self.low_rank = nn.Parameter(torch.zeros(d, int(rank)))
         self.diag_raw = nn.Parameter(torch.ones(d))
         self.register_buffer("alpha", torch.tensor(float(strong_convexity)))
+        self.init_output_scale = 1.0
         self.reset_parameters()
 
     def reset_parameters(self):
         """Random hidden layers, then the identity initialisation of the quadratic part."""
         for layer in self.input_layers:
             layer.reset_parameters()
-        for raw in self.hidden_raw:
-            # positive, scaled so that pre-activations stay O(1) through depth
-            nn.init.uniform_(raw, 0.0, 1.0 / raw.shape[1])
+        with torch.no_grad():
+            for raw in self.hidden_raw:
+                # positive weights ~ U(0, 1/fan_in): pre-activations stay O(1) through depth
+                u = torch.rand(raw.shape, dtype=torch.float64) / raw.shape[1]
+                raw.copy_(torch.as_tensor(_inverse_nonnegative(u.numpy()), dtype=raw.dtype))
+            # small positive output weights: the hidden branch is on (it must be, to learn)
+            v = torch.rand(self.output_raw.shape, dtype=torch.float64) * (self.init_output_scale / len(self.output_raw))
+            self.output_raw.copy_(torch.as_tensor(_inverse_nonnegative(v.numpy()), dtype=self.output_raw.dtype))
         self.init_quadratic(np.eye(self.n_features), np.zeros(self.n_features))
 
     # -- the potential --------------------------------------------------
@@ -100,31 +109,56 @@ class ICNNPotential(nn.Module):
         return self.hidden(x) + x @ self.linear + quad
 
     # -- closed-form initialisations ----------------------------------
+    def hidden_derivatives(self, c):
+        """Gradient and Hessian of the hidden branch at one point ``c`` (float64 numpy)."""
+        x = torch.as_tensor(np.asarray(c, dtype=np.float64)[None], dtype=self.low_rank.dtype, device=self.low_rank.device)
+        with torch.enable_grad():
+            x = x.requires_grad_(True)
+            (g,) = torch.autograd.grad(self.hidden(x).sum(), x, create_graph=True)
+            rows = [torch.autograd.grad(g[0, k], x, retain_graph=True)[0][0] for k in range(self.n_features)]
+        H = torch.stack(rows).detach().double().cpu().numpy()
+        return g[0].detach().double().cpu().numpy(), 0.5 * (H + H.T)
+
     @torch.no_grad()
     def init_quadratic(self, precision, center):
-        """Set :math:`w(x) = \\tfrac12 (x-c)^\\top P (x-c)` (+ const) exactly.
+        """Make :math:`w` match :math:`\tfrac12 (x-c)^\top P (x-c)` to second order at ``c``.
 
-        The hidden branch is switched off (output weights set to zero). ``P``
-        must be symmetric with smallest eigenvalue >= ``strong_convexity``.
-        With ``rank >= d - 1`` the representation is exact: ``P - lambda_min I``
-        is split into ``L L^T`` and the diagonal carries ``lambda_min - alpha``;
-        with a smaller rank the largest ``rank`` directions are kept.
+        The hidden branch stays on (with small output weights: a branch switched
+        off would never learn, see :func:`nonnegative`); the quadratic and linear
+        terms absorb its gradient and Hessian at ``c``, so that
+        :math:`\nabla w(c) = 0` and :math:`\nabla^2 w(c) = P` exactly, and
+        :math:`w` departs from the quadratic only through the third and higher
+        derivatives of the small hidden branch. ``P`` must be symmetric with
+        smallest eigenvalue >= ``strong_convexity``; the output weights are
+        shrunk if the hidden branch's curvature at ``c`` does not fit under
+        ``P``. With ``rank >= d - 1`` the quadratic part is represented
+        exactly (``P - H_hidden - lambda_min I = L L^T``, the diagonal carries
+        ``lambda_min - alpha``); with a smaller rank the largest ``rank``
+        directions are kept.
         """
         P = np.asarray(precision, dtype=np.float64)
+        P = 0.5 * (P + P.T)
         c = np.asarray(center, dtype=np.float64)
         d, r = self.n_features, self.low_rank.shape[1]
         alpha = float(self.alpha)
-        evals, evecs = np.linalg.eigh(0.5 * (P + P.T))
-        lam_min = float(evals[0])
-        if lam_min < alpha - 1e-9:
+        if np.linalg.eigvalsh(P)[0] < alpha - 1e-9:
             raise ValueError(
-                f"the initial precision has smallest eigenvalue {lam_min:.4g} < strong_convexity={alpha:.4g}; "
-                "lower strong_convexity."
+                f"the initial precision has smallest eigenvalue {np.linalg.eigvalsh(P)[0]:.4g} < "
+                f"strong_convexity={alpha:.4g}; lower strong_convexity."
             )
+        for _ in range(60):
+            g_h, H_h = self.hidden_derivatives(c)
+            M = P - H_h
+            evals, evecs = np.linalg.eigh(M)
+            if evals[0] >= alpha + 0.5 * (np.linalg.eigvalsh(P)[0] - alpha):
+                break
+            # the hidden branch is too curved at c: halve its output weights
+            v = nonnegative(self.output_raw).double().cpu().numpy() / 2
+            self.output_raw.copy_(torch.as_tensor(_inverse_nonnegative(v), dtype=self.output_raw.dtype))
+        lam_min = float(evals[0])
         L = np.zeros((d, r))
         diag = np.full(d, lam_min - alpha)
         extra = evals - lam_min
-        order = np.argsort(extra)[::-1][:r]
         if extra.max() <= 1e-8 * max(1.0, lam_min):
             # isotropic: a non-zero L is needed, else its gradient x x^T L vanishes forever;
             # L = eps e_1 compensated on the diagonal keeps w exact.
@@ -132,11 +166,10 @@ class ICNNPotential(nn.Module):
             L[0, 0] = eps
             diag[0] -= eps**2
         else:
-            for j, k in enumerate(order):
+            for j, k in enumerate(np.argsort(extra)[::-1][:r]):
                 L[:, j] = math.sqrt(extra[k]) * evecs[:, k]
         dev, dt = self.low_rank.device, self.low_rank.dtype
         self.low_rank.copy_(torch.as_tensor(L, dtype=dt, device=dev))
-        self.diag_raw.copy_(torch.as_tensor(diag, dtype=dt, device=dev))
-        M = self.quadratic_matrix().double().cpu().numpy()
-        self.linear.copy_(torch.as_tensor(-(M @ c), dtype=dt, device=dev))
-        self.output_raw.zero_()
+        self.diag_raw.copy_(torch.as_tensor(_inverse_nonnegative(diag), dtype=dt, device=dev))
+        M_exact = self.quadratic_matrix().double().cpu().numpy()
+        self.linear.copy_(torch.as_tensor(-(M_exact @ c) - g_h, dtype=dt, device=dev))

@@ -49,11 +49,11 @@ def test_warm_start_saves_iterations():
     torch.manual_seed(0)
     w = ICNNPotential(2, (16,), strong_convexity=0.2).double()
     with torch.no_grad():
-        w.output_raw.add_(0.5)
-    x = torch.randn(100, 2, dtype=torch.float64)
+        w.output_raw.add_(2.0)  # a strongly non-quadratic potential
+    x = 3 * torch.randn(100, 2, dtype=torch.float64)
     y_prev = conjugate_gradient(w, x, tol=1e-8, max_iter=200)
     x_new = x + 1e-2  # the particles moved a little
-    _, cold = conjugate_gradient(w, x_new, init=x_new, tol=1e-7, max_iter=200, return_info=True)
+    _, cold = conjugate_gradient(w, x_new, init=torch.zeros_like(x_new), tol=1e-7, max_iter=200, return_info=True)
     _, warm = conjugate_gradient(w, x_new, init=y_prev, tol=1e-7, max_iter=200, return_info=True)
     assert cold["converged"] and warm["converged"]
     assert warm["n_iter"] < cold["n_iter"]
