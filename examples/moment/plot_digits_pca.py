@@ -28,7 +28,7 @@ out_dir = pathlib.Path(os.environ.get("SKLOT_EXAMPLES_OUT", "."))
 X = load_digits().data
 pca = PCA(n_components=8, random_state=0).fit(X)
 codes = pca.transform(X)
-model = ConjugateMomentSampler(max_iter=300, random_state=0).fit(codes)
+model = ConjugateMomentSampler(max_iter=200, random_state=0).fit(codes)
 
 samples = pca.inverse_transform(model.sample(10, random_state=0))
 nn = NearestNeighbors(n_neighbors=1).fit(X)

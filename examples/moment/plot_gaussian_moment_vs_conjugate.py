@@ -42,7 +42,7 @@ ellipse(S, c="k")
 plt.title("data N(0, S)")
 plt.axis("equal")
 for i, fact in enumerate(("conjugate", "moment")):
-    model = ConjugateMomentSampler(factorization=fact, standardize=False, max_iter=300, random_state=0).fit(X)
+    model = ConjugateMomentSampler(factorization=fact, standardize=False, max_iter=200, random_state=0).fit(X)
     latent = model.sample_latent(2000, random_state=0)
     err = np.linalg.norm(np.cov(latent.T) - exact[fact]) / np.linalg.norm(exact[fact])
     gen = model.sample(2000, random_state=0)

@@ -74,12 +74,20 @@ class ICNNPotential(nn.Module):
         self.diag_raw = nn.Parameter(torch.ones(d))
         self.register_buffer("alpha", torch.tensor(float(strong_convexity)))
         self.init_output_scale = 1.0
+        self.input_scale = 4.0
         self.reset_parameters()
 
     def reset_parameters(self):
         """Random hidden layers, then the identity initialisation of the quadratic part."""
-        for layer in self.input_layers:
-            layer.reset_parameters()
+        with torch.no_grad():
+            for layer in self.input_layers:
+                # kinks spread over the standardised data range: unit k bends on the
+                # hyperplane a_k . (x - c_k) = 0 with c_k ~ N(0, I) and |a_k| ~ input_scale,
+                # so that the network can express sharp features from the start
+                a = torch.randn(layer.weight.shape) * (self.input_scale / math.sqrt(self.n_features))
+                c = torch.randn(layer.weight.shape)
+                layer.weight.copy_(a)
+                layer.bias.copy_(-(a * c).sum(1))
         with torch.no_grad():
             for raw in self.hidden_raw:
                 # positive weights ~ U(0, 1/fan_in): pre-activations stay O(1) through depth

@@ -8,7 +8,10 @@ from sklot.moment import ConjugateMomentSampler, gaussian_conjugate_moment
 
 from ._grid_solver import solve_1d_fixed_point
 
-FAST = dict(n_particles=256, max_iter=150, hidden_layer_sizes=(32, 32), random_state=0, device="cpu")
+FAST = dict(
+    n_particles=256, max_iter=150, hidden_layer_sizes=(32, 32), ot_solver="emd", learning_rate=3e-3, random_state=0,
+    device="cpu",
+)
 
 
 def _rel(a, b):
