@@ -24,7 +24,7 @@ def run(output_dir: pathlib.Path) -> dict:
     X = make_two_moons(1000, random_state=0)
     test = make_two_moons(1000, random_state=1)
     t0 = time.perf_counter()
-    model = ConjugateMomentSampler(max_iter=200, n_particles=256, random_state=0).fit(X)
+    model = ConjugateMomentSampler(max_iter=150, random_state=0).fit(X)
     scores["moons_fit_seconds"] = time.perf_counter() - t0
     gen = model.sample(1000, random_state=0)
     gauss = np.random.default_rng(0).multivariate_normal(X.mean(0), np.cov(X.T), size=1000)
@@ -34,7 +34,7 @@ def run(output_dir: pathlib.Path) -> dict:
     S = np.array([[2.0, 0.6], [0.6, 0.5]])
     m = np.array([1.0, -0.5])
     Y = np.random.default_rng(2).multivariate_normal(m, S, size=1000)
-    gm = ConjugateMomentSampler(max_iter=150, n_particles=256, standardize=False, random_state=0).fit(Y)
+    gm = ConjugateMomentSampler(max_iter=150, ot_solver="emd", learning_rate=3e-3, standardize=False, random_state=0).fit(Y)
     a, S13, _ = gaussian_conjugate_moment(m, S)
     latent = gm.sample_latent(3000, random_state=0)
     gen_g = gm.sample(3000, random_state=0)
