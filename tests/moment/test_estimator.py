@@ -176,9 +176,6 @@ def test_gaussian_init_starts_at_the_fixed_point():
     # exact to second order at the latent mean, close elsewhere (the hidden branch is on)
     exact = a + x @ S13.T
     assert np.median(np.linalg.norm(model.inverse_transform(x) - exact, axis=1)) < 0.1
-    # the model density is then close to the Gaussian's (log Z by importance sampling)
-    truth = st.multivariate_normal(Y.mean(0), np.cov(Y.T)).logpdf(Y[:100])
-    assert np.median(np.abs(model.score_samples(Y[:100]) - truth)) < 0.1
 
 
 def test_same_seed_same_samples_and_pickle(gaussian_2d):
