@@ -28,10 +28,9 @@ def potential_gradient(potential, x, *, create_graph=False):
 
 
 def quadratic_warm_start(potential, x):
-    """Exact :math:`\\nabla w^*` of the quadratic part of an :class:`ICNNPotential`.
+    """:math:`\\nabla w^*` of the quadratic and linear part of an :class:`ICNNPotential`.
 
-    With the hidden branch switched off (identity and Gaussian initialisations)
-    this is the exact answer; otherwise a good starting point for the solver.
+    A cheap starting point for the solver (the hidden branch is ignored).
     """
     with torch.no_grad():
         M = potential.quadratic_matrix()

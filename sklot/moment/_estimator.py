@@ -95,8 +95,9 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
     strong_convexity : float, default=0.1
         :math:`\\alpha` in :math:`w(x) = \\dots + \\alpha/2 \\|x\\|^2`.
     init : {"identity", "gaussian"}, default="identity"
-        :math:`w = \\|x\\|^2/2` (latent :math:`N(0, I)`), or the exact answer for
-        the Gaussian with the data's mean and covariance.
+        :math:`w \\approx \\|x\\|^2/2` (latent :math:`N(0, I)`), or the closed-form
+        answer for the Gaussian with the data's mean and covariance; both exact to
+        second order at the latent mean (the small hidden branch stays on).
     factorization : {"conjugate", "moment"}, default="conjugate"
     standardize : bool, default=True
         Fit on per-feature standardised data and undo the scaling on output.
