@@ -209,3 +209,21 @@ def test_cuda_fit_and_sample_match_cpu_roughly():
     clone = pickle.loads(pickle.dumps(gpu))
     assert clone.potential_.low_rank.device.type == "cpu"
     np.testing.assert_allclose(gpu.inverse_transform(gpu.transform(Y[:50])), Y[:50], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_undamped_iteration_oscillates_on_a_wide_gaussian():
+    # With particles near equilibrium at every outer step (many Langevin steps) and a
+    # regression that nearly reaches its target, the undamped latent mean of N(1, 3^2)
+    # oscillates with factor -S^{1/3} = -2.08 (spec, "Convergence"); damping 0.5 tames it.
+    Y = np.random.default_rng(3).normal(1.0, 3.0, size=(1000, 1))
+    spread = {}
+    for beta in (1.0, 0.5):
+        model = ConjugateMomentSampler(
+            standardize=False, ot_solver="emd", damping=beta, learning_rate=3e-2, n_inner_steps=30, max_iter=15,
+            n_langevin_steps=300, step_size=0.05, hidden_layer_sizes=(8,), n_particles=256, random_state=0,
+            device="cpu",
+        ).fit(Y)
+        means = np.array([h["latent_mean"][0] for h in model.history_])[3:]
+        spread[beta] = means.std()
+    assert spread[1.0] > 2 * spread[0.5]
