@@ -158,8 +158,10 @@ def test_1d_non_gaussian_targets_match_the_grid_solver(target):
 def test_other_ot_solvers_reach_the_1d_closed_form(ot_solver):
     # N(0, 2^2): latent variance 2^{2/3} = 1.5874
     Y = np.random.default_rng(5).normal(0.0, 2.0, size=(1000, 1))
-    params = dict(FAST, max_iter=100, n_particles=128, learning_rate=2e-2) if ot_solver == "neural_dual" else FAST
-    model = ConjugateMomentSampler(standardize=False, ot_solver=ot_solver, **params).fit(Y)
+    params = dict(FAST, ot_solver=ot_solver)
+    if ot_solver == "neural_dual":
+        params.update(max_iter=100, n_particles=128, learning_rate=2e-2)
+    model = ConjugateMomentSampler(standardize=False, **params).fit(Y)
     latent = model.sample_latent(4000, random_state=0)[:, 0]
     assert abs(latent.mean()) < 0.1
     assert latent.var() == pytest.approx(1.5874, rel=0.15)
