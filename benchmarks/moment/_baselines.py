@@ -1,0 +1,76 @@
+"""Baselines of the moment benchmark: a fitted Gaussian and an ICNN Brenier generator.
+
+The ICNN Brenier generator (Gaussian latent + convex map, e.g. Makkuva et al. 2020,
+Korotin et al. 2021) learns a convex potential phi with grad phi # N(0, I) = rho by
+minibatch OT regression: each step draws z ~ N(0, I), matches it to a data batch by
+exact OT and regresses grad phi(z) on the matched points. It is minibatch training of
+a module, so it runs on sklot's engine (``sklot._core.training.make_net``).
+"""
+
+import numpy as np
+import torch
+
+from sklot._core.training import make_net
+from sklot.moment import ICNNPotential, barycentric_targets, potential_gradient
+
+
+class GaussianBaseline:
+    def fit(self, X):
+        self.mean_, self.cov_ = X.mean(0), np.cov(X.T)
+        return self
+
+    def sample(self, n, random_state=0):
+        return np.random.default_rng(random_state).multivariate_normal(self.mean_, self.cov_, size=n)
+
+
+class _BrenierRegression(torch.nn.Module):
+    """forward(data batch) -> (grad phi(z), OT-matched data) for z ~ N(0, I)."""
+
+    def __init__(self, n_features, hidden_layer_sizes):
+        super().__init__()
+        self.phi = ICNNPotential(n_features, hidden_layer_sizes, rank=max(1, n_features - 1))
+
+    def reset_parameters(self):
+        self.phi.reset_parameters()
+
+    def forward(self, y):
+        z = torch.randn(y.shape, dtype=y.dtype, device=y.device)
+        target = barycentric_targets(z, y, solver="emd")
+        grad, _ = potential_gradient(self.phi, z, create_graph=True)
+        return grad, target.detach()
+
+
+class _MatchLoss(torch.nn.Module):
+    def forward(self, pred):
+        grad, target = pred
+        return ((grad - target) ** 2).sum(-1).mean()
+
+
+class BrenierICNNGenerator:
+    def __init__(self, hidden_layer_sizes=(64, 64), n_steps=1500, batch_size=256, lr=3e-3, seed=0):
+        self.hidden_layer_sizes, self.n_steps, self.batch_size, self.lr, self.seed = (
+            hidden_layer_sizes, n_steps, batch_size, lr, seed)
+
+    def fit(self, X):
+        self.mean_, self.scale_ = X.mean(0), X.std(0)
+        Xs = (X - self.mean_) / self.scale_
+        batches = int(np.ceil(len(X) / self.batch_size))
+        torch.manual_seed(self.seed)
+        self.net_ = make_net(
+            _BrenierRegression(X.shape[1], self.hidden_layer_sizes).double(),
+            _MatchLoss,
+            device=torch.device("cpu"),
+            seed=self.seed,
+            max_epochs=max(1, self.n_steps // batches),
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer_kwargs={"betas": (0.5, 0.5)},
+        )
+        self.net_.fit(Xs.astype(np.float64), None)
+        return self
+
+    def sample(self, n, random_state=0):
+        g = torch.Generator().manual_seed(random_state)
+        z = torch.randn(n, len(self.mean_), generator=g, dtype=torch.float64)
+        x, _ = potential_gradient(self.net_.module_.phi, z)
+        return x.numpy() * self.scale_ + self.mean_
