@@ -23,9 +23,11 @@ from ._scorers import train_mlp_scorer
 __all__ = ["removal_curve", "choose_n_remove"]
 
 
-def _probe_accuracy(Z_train, t_train, Z_test, t_test, n_classes, device, seed):
+def _probe_accuracy(Z_train, t_train, Z_test, t_test, n_classes, device, seed, max_epochs):
     mean, std = Z_train.mean(axis=0), Z_train.std(axis=0) + 1e-12
-    module = train_mlp_scorer((Z_train - mean) / std, t_train, n_classes, device=device, seed=seed)
+    module = train_mlp_scorer(
+        (Z_train - mean) / std, t_train, n_classes, device=device, seed=seed, max_epochs=max_epochs
+    )
     with torch.no_grad():
         logits = module(torch.as_tensor(((Z_test - mean) / std).astype(np.float32), device=device))
     return float((logits.argmax(dim=1).cpu().numpy() == t_test).mean())
@@ -44,7 +46,7 @@ def _floor_accuracy(s_train, y_train, s_test, y_test):
     return float((guess == s_test).mean())
 
 
-def removal_curve(U, s, y, ranking, *, cv, device, seed, verbose=0):
+def removal_curve(U, s, y, ranking, *, cv, device, seed, max_epochs=100, verbose=0):
     """Cross-validated probe accuracies as concepts are removed in ranking order.
 
     Parameters
@@ -82,9 +84,9 @@ def removal_curve(U, s, y, ranking, *, cv, device, seed, verbose=0):
         keep = np.sort(ranking[k:])
         for f, (tr, te) in enumerate(folds):
             Z = U[:, keep]
-            sens[k, f] = _probe_accuracy(Z[tr], s[tr], Z[te], s[te], n_s, device, seed + 7 * f + 1)
+            sens[k, f] = _probe_accuracy(Z[tr], s[tr], Z[te], s[te], n_s, device, seed + 7 * f + 1, max_epochs)
             if y is not None:
-                task[k, f] = _probe_accuracy(Z[tr], y[tr], Z[te], y[te], n_y, device, seed + 7 * f + 2)
+                task[k, f] = _probe_accuracy(Z[tr], y[tr], Z[te], y[te], n_y, device, seed + 7 * f + 2, max_epochs)
         if verbose:
             msg = f"  removed {k:2d}: attribute probe {sens[k].mean():.3f}"
             if task is not None:

@@ -85,6 +85,10 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         Training rows (drawn at random) on which Sobol indices are averaged
         and, for ``n_remove="auto"``, on which the probes are cross-validated.
         None uses all rows.
+    max_epochs : int, default=100
+        Epoch budget of the default MLP scorers and of the probes of
+        ``n_remove="auto"`` (early stopping on a held-out tenth usually
+        stops them sooner).
     cv : int, default=3
         Folds of the cross-validation of ``n_remove="auto"``.
     tol : float, default=0.02
@@ -159,6 +163,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         "y_role": [StrOptions({"task", "sensitive"})],
         "n_sobol_designs": [Interval(Integral, 2, None, closed="left")],
         "max_samples": [Interval(Integral, 2, None, closed="left"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "tol": [Interval(Real, 0, 1, closed="both")],
         "device": "no_validation",
@@ -177,6 +182,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         y_role="task",
         n_sobol_designs=50,
         max_samples=10000,
+        max_epochs=100,
         cv=3,
         tol=0.02,
         device="auto",
@@ -191,6 +197,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         self.y_role = y_role
         self.n_sobol_designs = n_sobol_designs
         self.max_samples = max_samples
+        self.max_epochs = max_epochs
         self.cv = cv
         self.tol = tol
         self.device = device
@@ -228,11 +235,6 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         sensitive, y = self._split_targets(y, sensitive)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         n, d = X.shape
-        s_codes, self.sensitive_classes_ = _encode_labels(sensitive, n, "sensitive")
-        if y is None:
-            y_codes, self.task_classes_ = None, None
-        else:
-            y_codes, self.task_classes_ = _encode_labels(y, n, "y")
         r = self.n_components
         if r > min(n, d) or (self.decomposition == "svd" and r >= min(n, d)):
             raise ValueError(
@@ -244,6 +246,11 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
                 f"n_remove={self.n_remove} must be smaller than n_components={r}: "
                 "at least one concept has to be kept."
             )
+        s_codes, self.sensitive_classes_ = _encode_labels(sensitive, n, "sensitive")
+        if y is None:
+            y_codes, self.task_classes_ = None, None
+        else:
+            y_codes, self.task_classes_ = _encode_labels(y, n, "y")
         for name in ("sensitive_estimator", "task_estimator"):
             if getattr(self, name) is not None:
                 check_user_scorer(getattr(self, name), name)
@@ -262,7 +269,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         self.sensitive_scorer_ = self.sensitive_estimator
         if self.sensitive_scorer_ is None:
             self.sensitive_scorer_ = train_mlp_scorer(
-                X, s_codes, len(self.sensitive_classes_), device=device, seed=seed + 1, verbose=max(0, verbose - 1)
+                X, s_codes, len(self.sensitive_classes_), device=device, seed=seed + 1,
+                max_epochs=self.max_epochs, verbose=max(0, verbose - 1),
             )
             self._log(verbose, "MLP scorer of the attribute trained", t0)
         self.task_scorer_ = None
@@ -270,7 +278,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             self.task_scorer_ = self.task_estimator
             if self.task_scorer_ is None:
                 self.task_scorer_ = train_mlp_scorer(
-                    X, y_codes, len(self.task_classes_), device=device, seed=seed + 2, verbose=max(0, verbose - 1)
+                    X, y_codes, len(self.task_classes_), device=device, seed=seed + 2,
+                    max_epochs=self.max_epochs, verbose=max(0, verbose - 1),
                 )
                 self._log(verbose, "MLP scorer of the task trained", t0)
 
@@ -313,7 +322,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         if self.n_remove == "auto":
             self.removal_curve_ = removal_curve(
                 U[rows], s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
-                cv=self.cv, device=device, seed=seed + 5, verbose=verbose,
+                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, verbose=verbose,
             )
             self.n_remove_ = choose_n_remove(self.removal_curve_, self.tol)
             self._log(verbose, f"n_remove='auto' chose {self.n_remove_}", t0)
@@ -378,6 +387,8 @@ def _encode_labels(labels, n, name):
     if labels.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in labels):
         raise ValueError(f"{name} contains missing values (None or NaN).")
     kind = type_of_target(labels, input_name=name)
+    if kind == "unknown":
+        raise ValueError(f"Unknown label type for {name}: it must hold class labels (got dtype {labels.dtype}).")
     if kind not in ("binary", "multiclass"):
         raise ValueError(f"{name} must hold class labels (binary or multiclass); got target type {kind!r}.")
     encoder = LabelEncoder().fit(labels)
