@@ -350,6 +350,31 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self._basis.reconstruct(self._basis.coefficients(X), self.kept_concepts_)
 
+    def remove_concepts(self, X, n_remove):
+        """Embeddings with the ``n_remove`` top-ranked concepts removed, without refitting.
+
+        Concepts are removed in the order of ``concept_ranking_``, so that
+        ``remove_concepts(X, self.n_remove_)`` equals ``transform(X)``; useful
+        to draw the trade-off between attribute leakage and task accuracy
+        from a single fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_remove : int
+            ``0 <= n_remove < n_components``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self, "kept_concepts_")
+        if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components:
+            raise ValueError(f"n_remove must be an int in [0, {self.n_components - 1}]; got {n_remove!r}.")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        keep = np.sort(self.concept_ranking_[int(n_remove) :])
+        return self._basis.reconstruct(self._basis.coefficients(X), keep)
+
     # ------------------------------------------------------------- helpers
     def _split_targets(self, y, sensitive):
         if self.y_role == "sensitive":

@@ -196,3 +196,15 @@ def test_cuda_fit_matches_cpu_and_unpickles_on_cpu(data, monkeypatch):
     back = pickle.loads(blob)
     assert next(back.sensitive_scorer_.parameters()).device.type == "cpu"
     np.testing.assert_allclose(back.transform(X), gpu.transform(X))
+
+
+def test_remove_concepts_follows_the_ranking(data):
+    X, y, s = data
+    taco = TacoTransformer(**FAST, random_state=0).fit(X, y, sensitive=s)
+    np.testing.assert_array_equal(taco.remove_concepts(X, taco.n_remove_), taco.transform(X))
+    W = taco.components_
+    for k in range(4):
+        coeffs = (taco.remove_concepts(X, k) - X.mean(0)) @ W.T
+        np.testing.assert_allclose(coeffs[:, taco.concept_ranking_[:k]], 0.0, atol=1e-8)
+    with pytest.raises(ValueError, match="n_remove must be an int"):
+        taco.remove_concepts(X, 4)
