@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 
-def bug_embeddings(n_samples=8000, n_professions=10, max_seq_length=128, seed=0, verbose=True):
+def bug_embeddings(n_samples=4000, n_professions=10, max_seq_length=128, seed=0, verbose=True):
     """Return (X, profession, gender) for a gender-balanced random subset of BUG's top professions."""
     from sklot.datasets._text import embed_texts, load_bug_sentences
 
@@ -26,10 +26,22 @@ def bug_embeddings(n_samples=8000, n_professions=10, max_seq_length=128, seed=0,
     if path.is_file():
         X = np.load(path)["X"]
     else:
-        t0 = time.perf_counter()
-        X = embed_texts(data.text[idx], max_seq_length=max_seq_length, verbose=verbose)
+        # Chunks are cached as they come, so an interrupted run resumes.
         cache.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        parts = []
+        for c, start in enumerate(range(0, len(idx), 500)):
+            part_path = cache / f"bug_minilm_{key}_part{c}.npy"
+            if part_path.is_file():
+                parts.append(np.load(part_path))
+                continue
+            parts.append(embed_texts(data.text[idx[start : start + 500]], max_seq_length=max_seq_length))
+            np.save(part_path, parts[-1])
+            if verbose:
+                print(f"  embedded {start + len(parts[-1])}/{len(idx)} sentences "
+                      f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        X = np.concatenate(parts)
         np.savez(path, X=X)
-        if verbose:
-            print(f"embedded {len(idx)} sentences in {time.perf_counter() - t0:.0f} s -> {path}")
+        for part_path in cache.glob(f"bug_minilm_{key}_part*.npy"):
+            part_path.unlink()
     return X, data.profession[idx], data.gender[idx]
