@@ -112,7 +112,9 @@ def check_user_scorer(scorer, name):
 def _logits_of(scorer, X):
     """Logits (n, C >= 2) of a user scorer on a float32 torch tensor X (n, d)."""
     if isinstance(scorer, torch.nn.Module):
-        out = scorer(X)
+        # A user's module stays where it is (no side effect): inputs go to it.
+        param = next(iter(scorer.parameters()), None)
+        out = scorer(X if param is None else X.to(param.device)).to(X.device)
     else:
         x = X.detach().cpu().numpy().astype(np.float64)
         if hasattr(scorer, "predict_proba"):
@@ -150,8 +152,6 @@ class _MarginFunction:
             self.basis_hidden = self.components @ self.weight.T  # (r, h)
             self.width = self.weight.shape[0]
         else:
-            if isinstance(scorer, torch.nn.Module):
-                scorer = scorer.to(device)
             self.width = self.components.shape[1]
         self.scorer = scorer
 
