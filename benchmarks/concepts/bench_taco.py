@@ -111,7 +111,7 @@ def run_xor():
           f"task kept {taco['task_mlp'] / before['task_mlp']:.3f} (>= 0.98)")
 
 
-def run_bug():
+def run_bug(decomposition="pca", n_components=50):
     from _bug_data import bug_embeddings
 
     X, profession, gender = bug_embeddings()
@@ -122,7 +122,8 @@ def run_bug():
     perm = rng.permutation(len(X))
     tr, te = perm[: int(0.7 * len(X))], perm[int(0.7 * len(X)) :]
     print(f"BUG: {len(X)} sentences, {len(np.unique(y))} professions, female share {s.mean():.3f}")
-    params = dict(n_components=50, n_remove=3, n_sobol_designs=32, max_samples=2000, random_state=0)
+    params = dict(n_components=n_components, decomposition=decomposition, n_remove=3, n_sobol_designs=32,
+                  max_samples=2000, random_state=0)
     compare(X[tr], y[tr], s[tr], X[te], y[te], s[te], params, [0, 1, 3, 5, 10])
 
 
@@ -142,6 +143,11 @@ def run_timing():
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=["xor", "bug", "timing"], default="xor")
+    parser.add_argument("--decomposition", choices=["pca", "svd", "ica"], default="pca", help="TaCo on bug")
+    parser.add_argument("--n-components", type=int, default=50, help="TaCo on bug")
     args = parser.parse_args()
     print(time.strftime("%Y-%m-%d %H:%M"), "dataset:", args.dataset)
-    {"xor": run_xor, "bug": run_bug, "timing": run_timing}[args.dataset]()
+    if args.dataset == "bug":
+        run_bug(args.decomposition, args.n_components)
+    else:
+        {"xor": run_xor, "timing": run_timing}[args.dataset]()
