@@ -1,0 +1,125 @@
+"""Choosing how many concepts to remove: the cross-validated removal curve.
+
+For ``k = 0 .. r - 1`` removed concepts (in ranking order), fresh MLP probes
+(:func:`~sklot.concepts._scorers.train_mlp_scorer`) are trained on the kept
+concept coefficients :math:`U_{:, K}` of the training folds and scored on the
+held-out fold: accuracy on the protected attribute and on the task. A probe
+on :math:`U_{:, K}` sees the same information as one on the reconstruction
+:math:`U_{:, K} W_K + b` (``W`` has full row rank), at ``r/d`` of the cost.
+
+The attribute's floor is the accuracy of predicting it from the task label
+alone (the paper's floor, 0.627 on Bias in Bios), or from nothing (the
+majority class) without a task.
+"""
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.model_selection import StratifiedKFold
+
+from ._scorers import train_mlp_scorer
+
+__all__ = ["removal_curve", "choose_n_remove"]
+
+
+def _probe_accuracy(Z_train, t_train, Z_test, t_test, n_classes, device, seed, max_epochs):
+    mean, std = Z_train.mean(axis=0), Z_train.std(axis=0) + 1e-12
+    module = train_mlp_scorer(
+        (Z_train - mean) / std, t_train, n_classes, device=device, seed=seed, max_epochs=max_epochs
+    )
+    with torch.no_grad():
+        logits = module(torch.as_tensor(((Z_test - mean) / std).astype(np.float32), device=device))
+    return float((logits.argmax(dim=1).cpu().numpy() == t_test).mean())
+
+
+def _floor_accuracy(s_train, y_train, s_test, y_test):
+    """Accuracy of the best guess of s from y alone (or from nothing when y is None)."""
+    majority = np.bincount(s_train).argmax()
+    if y_train is None:
+        return float((s_test == majority).mean())
+    guess = np.full(len(s_test), majority)
+    for c in np.unique(y_test):
+        in_train = s_train[y_train == c]
+        if len(in_train):
+            guess[y_test == c] = np.bincount(in_train).argmax()
+    return float((guess == s_test).mean())
+
+
+def removal_curve(U, s, y, ranking, *, cv, device, seed, max_epochs=100, verbose=0):
+    """Cross-validated probe accuracies as concepts are removed in ranking order.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n, r)
+        Concept coefficients.
+    s : ndarray of shape (n,) of int codes
+        Protected attribute.
+    y : ndarray of shape (n,) of int codes, or None
+        Task label.
+    ranking : ndarray of shape (r,)
+        Concept indices, most removable first.
+    cv : int
+    device : torch.device
+    seed : int
+
+    Returns
+    -------
+    dict
+        ``n_removed`` (0 .. r-1), ``sensitive_accuracy``, ``task_accuracy``
+        (None without task), ``sensitive_floor`` (float).
+    """
+    r = U.shape[1]
+    n_s = int(s.max()) + 1
+    n_y = None if y is None else int(y.max()) + 1
+    if np.bincount(s).min() < cv:
+        raise ValueError(f"n_remove='auto' needs at least cv={cv} samples of each attribute class.")
+    folds = list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(U, s))
+    sens = np.zeros((r, cv))
+    task = None if y is None else np.zeros((r, cv))
+    floor = np.mean(
+        [_floor_accuracy(s[tr], None if y is None else y[tr], s[te], None if y is None else y[te]) for tr, te in folds]
+    )
+    for k in range(r):
+        keep = np.sort(ranking[k:])
+        for f, (tr, te) in enumerate(folds):
+            Z = U[:, keep]
+            sens[k, f] = _probe_accuracy(Z[tr], s[tr], Z[te], s[te], n_s, device, seed + 7 * f + 1, max_epochs)
+            if y is not None:
+                task[k, f] = _probe_accuracy(Z[tr], y[tr], Z[te], y[te], n_y, device, seed + 7 * f + 2, max_epochs)
+        if verbose:
+            msg = f"  removed {k:2d}: attribute probe {sens[k].mean():.3f}"
+            if task is not None:
+                msg += f", task probe {task[k].mean():.3f}"
+            print(msg, flush=True)
+    return {
+        "n_removed": np.arange(r),
+        "sensitive_accuracy": sens.mean(axis=1),
+        "task_accuracy": None if task is None else task.mean(axis=1),
+        "sensitive_floor": float(floor),
+    }
+
+
+def choose_n_remove(curve, tol):
+    """Smallest k whose attribute accuracy is within ``tol`` of the floor and task accuracy within ``tol`` of k=0.
+
+    When no k reaches the floor with the task preserved, the k with the lowest
+    attribute accuracy among those that preserve the task is chosen, with a
+    warning.
+    """
+    sens = curve["sensitive_accuracy"]
+    task = curve["task_accuracy"]
+    ok_task = np.ones(len(sens), bool) if task is None else task >= task[0] - tol
+    good = np.flatnonzero(ok_task & (sens <= curve["sensitive_floor"] + tol))
+    if len(good):
+        return int(good[0])
+    candidates = np.flatnonzero(ok_task)
+    best = int(candidates[np.argmin(sens[candidates])])
+    warnings.warn(
+        f"n_remove='auto': no number of removed concepts brings the attribute probe within tol={tol} of its "
+        f"floor ({curve['sensitive_floor']:.3f}) while keeping the task; chose {best} "
+        f"(attribute accuracy {sens[best]:.3f}).",
+        UserWarning,
+        stacklevel=3,
+    )
+    return best

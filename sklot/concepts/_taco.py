@@ -1,0 +1,425 @@
+"""TacoTransformer: targeted concept removal in embeddings (Jourdan et al. 2023)."""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .._core.base import TorchEstimatorMixin
+from .._core.random import draw_seed, numpy_generator
+from ._decomposition import DECOMPOSITIONS, fit_concept_basis
+from ._importance import concept_total_indices
+from ._removal_curve import choose_n_remove, removal_curve
+from ._scorers import check_user_scorer, concept_margin_function, train_mlp_scorer
+from ._sobol import sobol_design
+
+__all__ = ["TacoTransformer"]
+
+_SCORER = [None, callable, HasMethods(["predict_proba"]), HasMethods(["decision_function"])]
+
+
+class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    r"""Remove the concepts of embeddings that carry a protected attribute (TaCo).
+
+    The embeddings are decomposed into :math:`r` concepts, :math:`A \approx U W + b`
+    (fitted on the training data only). Each concept :math:`i` gets a
+    total-order Sobol index for a classifier of the protected attribute,
+    :math:`S_{T_i}^{s}`, and for a classifier of the main task,
+    :math:`S_{T_i}^{y}` (Jansen estimator on a quasi-Monte-Carlo design of
+    concept perturbations :math:`(u \odot (1 - m)) W + \delta`; the output is
+    the margin between the two largest logits). Concepts are ranked by
+
+    .. math::
+
+        \theta_i = \arctan\left(S_{T_i}^{y} / S_{T_i}^{s}\right),
+
+    small angles being important for the attribute and unimportant for the
+    task (without a task label, by :math:`S_{T_i}^{s}` alone), and the
+    ``n_remove`` first are dropped:
+
+    .. math::
+
+        \operatorname{transform}(a) = u_{K} W_{K} + b,\qquad K = \text{kept concepts},
+
+    with the same index set :math:`K` for the coefficients and the basis rows.
+
+    Parameters
+    ----------
+    n_components : int, default=20
+        Number of concepts :math:`r`.
+    n_remove : int or "auto", default=3
+        Number of concepts removed (``0 <= n_remove < n_components``). With
+        ``"auto"``, the smallest number for which a fresh MLP probe's
+        cross-validated accuracy on the attribute is within ``tol`` of its
+        floor (the accuracy of predicting it from the task label alone, or
+        of the majority class without a task) while the task accuracy stays
+        within ``tol`` of its value with no removal; the whole curve is
+        stored in ``removal_curve_``.
+    decomposition : {"pca", "svd", "ica", "nmf"}, default="pca"
+        Concept decomposition; ``"nmf"`` needs non-negative embeddings.
+    sensitive_estimator : None, fitted classifier or callable, default=None
+        Scorer of the protected attribute. None trains an MLP (128 hidden
+        units) on the training embeddings through sklot's training engine. A
+        fitted classifier (``predict_proba`` or ``decision_function``) or a
+        callable returning logits is used as given. Torch modules get float32
+        tensors on ``device``; other callables get float64 numpy arrays.
+    task_estimator : None, fitted classifier or callable, default=None
+        Scorer of the main task, as above; used only when ``y`` is given.
+    y_role : {"task", "sensitive"}, default="task"
+        ``"task"``: ``y`` is the (optional) main-task label and the protected
+        attribute is the ``sensitive`` fit parameter (routed as metadata).
+        ``"sensitive"``: ``y`` *is* the protected attribute (the convention of
+        linear erasers, ``fit(X, z)``), there is no task label and concepts are
+        ranked by :math:`S_T^{s}` alone; useful with tools that only pass
+        ``y`` (``cross_val_score``, ``GridSearchCV`` without routing).
+    n_sobol_designs : int, default=50
+        Number :math:`N` of quasi-Monte-Carlo designs; each sample costs
+        :math:`N (r + 2)` scorer evaluations.
+    max_samples : int or None, default=10000
+        Training rows (drawn at random) on which Sobol indices are averaged
+        and, for ``n_remove="auto"``, on which the probes are cross-validated.
+        None uses all rows.
+    max_epochs : int, default=100
+        Epoch budget of the default MLP scorers and of the probes of
+        ``n_remove="auto"`` (early stopping on a held-out tenth usually
+        stops them sooner).
+    cv : int, default=3
+        Folds of the cross-validation of ``n_remove="auto"``.
+    tol : float, default=0.02
+        Accuracy tolerance of ``n_remove="auto"``.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where scorers are trained and Sobol batches run.
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        Prints the stages and their timings (and the training tables when >1).
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features_in_)
+        Concept basis :math:`W` (row ``i`` is concept ``i``).
+    importance_sensitive_ : ndarray of shape (n_components,)
+        :math:`S_{T_i}^{s}`.
+    importance_task_ : ndarray of shape (n_components,) or None
+        :math:`S_{T_i}^{y}`; None without a task label.
+    angles_ : ndarray of shape (n_components,) or None
+        :math:`\theta_i` in radians; None without a task label.
+    concept_ranking_ : ndarray of shape (n_components,)
+        Concept indices, most removable first.
+    removed_concepts_ : ndarray of shape (n_remove_,)
+        Removed concept indices, most removable first.
+    kept_concepts_ : ndarray
+        Kept concept indices, increasing.
+    n_remove_ : int
+        Number of removed concepts (the choice of ``"auto"``).
+    removal_curve_ : dict or None
+        For ``n_remove="auto"``: ``n_removed``, ``sensitive_accuracy``,
+        ``task_accuracy`` (None without task) and ``sensitive_floor``.
+    sensitive_classes_, task_classes_ : ndarray
+        Labels of the attribute and of the task (None without task).
+    sensitive_scorer_, task_scorer_ : torch.nn.Module, classifier or callable
+        The scorers whose Sobol indices were measured.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When ``X`` has string column names.
+
+    References
+    ----------
+    F. Jourdan, L. Béthune, A. Picard, L. Risser, N. Asher. "TaCo: Targeted
+    Concept Removal in Output Embeddings for NLP via Information Theory and
+    Explainability", arXiv:2312.06499, 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklot.concepts import TacoTransformer
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 8)) * np.arange(8, 0, -1)
+    >>> s = (X[:, 0] > 0).astype(int)
+    >>> y = (X[:, 1] > 0).astype(int)
+    >>> taco = TacoTransformer(n_components=4, n_remove=1, n_sobol_designs=16, device="cpu", random_state=0)
+    >>> Xt = taco.fit_transform(X, y, sensitive=s)
+    >>> Xt.shape
+    (300, 8)
+    >>> [int(i) for i in taco.removed_concepts_]  # the concept along axis 0
+    [0]
+    """
+
+    # ``sensitive`` is requested by default, so that Pipeline.fit(X, y, sensitive=s)
+    # routes it here when metadata routing is enabled.
+    __metadata_request__fit = {"sensitive": True}
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_remove": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "decomposition": [StrOptions(set(DECOMPOSITIONS))],
+        "sensitive_estimator": _SCORER,
+        "task_estimator": _SCORER,
+        "y_role": [StrOptions({"task", "sensitive"})],
+        "n_sobol_designs": [Interval(Integral, 2, None, closed="left")],
+        "max_samples": [Interval(Integral, 2, None, closed="left"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "tol": [Interval(Real, 0, 1, closed="both")],
+        "device": "no_validation",
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=20,
+        n_remove=3,
+        decomposition="pca",
+        sensitive_estimator=None,
+        task_estimator=None,
+        y_role="task",
+        n_sobol_designs=50,
+        max_samples=10000,
+        max_epochs=100,
+        cv=3,
+        tol=0.02,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.n_remove = n_remove
+        self.decomposition = decomposition
+        self.sensitive_estimator = sensitive_estimator
+        self.task_estimator = task_estimator
+        self.y_role = y_role
+        self.n_sobol_designs = n_sobol_designs
+        self.max_samples = max_samples
+        self.max_epochs = max_epochs
+        self.cv = cv
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.y_role == "sensitive"
+        tags.input_tags.positive_only = self.decomposition == "nmf"
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, sensitive=None):
+        """Fit the concepts, measure their importance and choose those to remove.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training embeddings.
+        y : array-like of shape (n_samples,) or None
+            Main-task class labels (``y_role="task"``), or the protected
+            attribute itself (``y_role="sensitive"``).
+        sensitive : array-like of shape (n_samples,)
+            Protected attribute (``y_role="task"``). Passed as metadata: with
+            ``sklearn.set_config(enable_metadata_routing=True)``,
+            ``Pipeline.fit(X, y, sensitive=s)`` routes it here.
+
+        Returns
+        -------
+        self
+        """
+        t0 = time.perf_counter()
+        sensitive, y = self._split_targets(y, sensitive)
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        n, d = X.shape
+        r = self.n_components
+        if r > min(n, d) or (self.decomposition == "svd" and r >= min(n, d)):
+            raise ValueError(
+                f"n_components={r} is too large: the data have n_samples={n}, n_features={d} "
+                f"(n_components <= min(n_samples, n_features){', strictly' if self.decomposition == 'svd' else ''})."
+            )
+        if self.n_remove != "auto" and self.n_remove >= r:
+            raise ValueError(
+                f"n_remove={self.n_remove} must be smaller than n_components={r}: "
+                "at least one concept has to be kept."
+            )
+        s_codes, self.sensitive_classes_ = _encode_labels(sensitive, n, "sensitive")
+        if y is None:
+            y_codes, self.task_classes_ = None, None
+        else:
+            y_codes, self.task_classes_ = _encode_labels(y, n, "y")
+        for name in ("sensitive_estimator", "task_estimator"):
+            if getattr(self, name) is not None:
+                check_user_scorer(getattr(self, name), name)
+
+        device = self._device()
+        seed = draw_seed(self.random_state)
+        verbose = int(self.verbose)
+
+        # 1. Concepts, on the training data only.
+        basis = fit_concept_basis(X, r, self.decomposition, random_state=seed)
+        U = basis.coefficients(X)
+        residual = X - U @ basis.components  # delta = a - u W (holds the offset b)
+        self._log(verbose, f"{self.decomposition} decomposition into {r} concepts", t0)
+
+        # 2. Scorers.
+        self.sensitive_scorer_ = self.sensitive_estimator
+        if self.sensitive_scorer_ is None:
+            self.sensitive_scorer_ = train_mlp_scorer(
+                X, s_codes, len(self.sensitive_classes_), device=device, seed=seed + 1,
+                max_epochs=self.max_epochs, verbose=max(0, verbose - 1),
+            )
+            self._log(verbose, "MLP scorer of the attribute trained", t0)
+        self.task_scorer_ = None
+        if y_codes is not None:
+            self.task_scorer_ = self.task_estimator
+            if self.task_scorer_ is None:
+                self.task_scorer_ = train_mlp_scorer(
+                    X, y_codes, len(self.task_classes_), device=device, seed=seed + 2,
+                    max_epochs=self.max_epochs, verbose=max(0, verbose - 1),
+                )
+                self._log(verbose, "MLP scorer of the task trained", t0)
+
+        # 3. Total-order Sobol indices on a random subset of the training rows.
+        rng = numpy_generator(seed + 3)
+        rows = np.arange(n) if self.max_samples is None or self.max_samples >= n else np.sort(
+            rng.choice(n, self.max_samples, replace=False)
+        )
+        design = sobol_design(r, self.n_sobol_designs, random_state=seed + 4)
+
+        def importance(scorer, what):
+            fn = concept_margin_function(scorer, basis.components, device)
+            st = concept_total_indices(
+                fn, U[rows], residual[rows], design, self.n_sobol_designs, device=device, verbose=verbose
+            )
+            if np.isnan(st).any():
+                warnings.warn(
+                    f"the {what} scorer's output did not vary under any concept perturbation; "
+                    "its Sobol indices are set to 0.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                st = np.nan_to_num(st, nan=0.0)
+            self._log(verbose, f"Sobol indices of the {what} scorer ({len(rows)} samples)", t0)
+            return st
+
+        self.importance_sensitive_ = importance(self.sensitive_scorer_, "attribute")
+        self.importance_task_ = None if y_codes is None else importance(self.task_scorer_, "task")
+
+        # 4. Ranking: small angle = matters for the attribute, not for the task.
+        if self.importance_task_ is None:
+            self.angles_ = None
+            self.concept_ranking_ = np.argsort(-self.importance_sensitive_, kind="stable")
+        else:
+            self.angles_ = np.arctan2(self.importance_task_, self.importance_sensitive_)
+            self.concept_ranking_ = np.argsort(self.angles_, kind="stable")
+
+        # 5. How many to remove.
+        self.removal_curve_ = None
+        if self.n_remove == "auto":
+            self.removal_curve_ = removal_curve(
+                U[rows], s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
+                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, verbose=verbose,
+            )
+            self.n_remove_ = choose_n_remove(self.removal_curve_, self.tol)
+            self._log(verbose, f"n_remove='auto' chose {self.n_remove_}", t0)
+        else:
+            self.n_remove_ = int(self.n_remove)
+        self.removed_concepts_ = self.concept_ranking_[: self.n_remove_].copy()
+        self.kept_concepts_ = np.sort(self.concept_ranking_[self.n_remove_ :])
+        self.components_ = basis.components
+        self._basis = basis
+        return self
+
+    def transform(self, X):
+        """Project embeddings on the kept concepts: :math:`u_K W_K + b`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings, seen in ``fit`` or not.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self, "kept_concepts_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self._basis.reconstruct(self._basis.coefficients(X), self.kept_concepts_)
+
+    def remove_concepts(self, X, n_remove):
+        """Embeddings with the ``n_remove`` top-ranked concepts removed, without refitting.
+
+        Concepts are removed in the order of ``concept_ranking_``, so that
+        ``remove_concepts(X, self.n_remove_)`` equals ``transform(X)``; useful
+        to draw the trade-off between attribute leakage and task accuracy
+        from a single fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_remove : int
+            ``0 <= n_remove < n_components``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self, "kept_concepts_")
+        if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components:
+            raise ValueError(f"n_remove must be an int in [0, {self.n_components - 1}]; got {n_remove!r}.")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        keep = np.sort(self.concept_ranking_[int(n_remove) :])
+        return self._basis.reconstruct(self._basis.coefficients(X), keep)
+
+    # ------------------------------------------------------------- helpers
+    def _split_targets(self, y, sensitive):
+        if self.y_role == "sensitive":
+            if sensitive is not None:
+                raise ValueError(
+                    "y_role='sensitive' takes the protected attribute from y; do not pass `sensitive` too "
+                    "(use y_role='task' to give a task label in y and the attribute in `sensitive`)."
+                )
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target y is None "
+                    "(with y_role='sensitive', y is the protected attribute)."
+                )
+            return y, None
+        if sensitive is None:
+            raise ValueError(
+                "TacoTransformer.fit needs the protected attribute: call fit(X, y, sensitive=s); in a Pipeline "
+                "use pipe.fit(X, y, sensitive=s) with sklearn.set_config(enable_metadata_routing=True) "
+                "(or taco__sensitive=s without routing); or set y_role='sensitive' to take it from y."
+            )
+        return sensitive, y
+
+    def _log(self, verbose, message, t0):
+        if verbose:
+            print(f"[TacoTransformer] {message} ({time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+def _encode_labels(labels, n, name):
+    """Class labels -> integer codes; clear errors for NaN, wrong length, continuous or single-class."""
+    labels = column_or_1d(np.asarray(labels), warn=True)
+    if labels.shape[0] != n:
+        raise ValueError(f"{name} has {labels.shape[0]} entries but X has {n} rows.")
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError(f"{name} contains NaN values.")
+    if labels.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in labels):
+        raise ValueError(f"{name} contains missing values (None or NaN).")
+    kind = type_of_target(labels, input_name=name)
+    if kind == "unknown":
+        raise ValueError(f"Unknown label type for {name}: it must hold class labels (got dtype {labels.dtype}).")
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"{name} must hold class labels (binary or multiclass); got target type {kind!r}.")
+    encoder = LabelEncoder().fit(labels)
+    if len(encoder.classes_) < 2:
+        raise ValueError(
+            f"{name} has only one class ({encoder.classes_[0]!r}); at least two classes are needed "
+            "(one class in the protected attribute leaves nothing to remove)."
+        )
+    return encoder.transform(labels).astype(np.int64), encoder.classes_

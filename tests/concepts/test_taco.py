@@ -1,0 +1,157 @@
+"""TacoTransformer's behaviour: non-linear leakage removed, task kept, concepts paired right."""
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.neural_network import MLPClassifier
+
+from sklot.concepts import TacoTransformer
+from sklot.datasets._concept_embeddings import make_xor_concept_embeddings
+
+N_TRAIN = 1500
+
+
+@pytest.fixture(scope="module")
+def xor_data():
+    X, y, s = make_xor_concept_embeddings(2500, 32, random_state=0)
+    return X[:N_TRAIN], y[:N_TRAIN], s[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:], s[N_TRAIN:]
+
+
+@pytest.fixture(scope="module")
+def fitted(xor_data):
+    Xtr, ytr, str_, *_ = xor_data
+    return TacoTransformer(n_remove=2, n_sobol_designs=32, max_epochs=30, device="cpu", random_state=0).fit(
+        Xtr, ytr, sensitive=str_
+    )
+
+
+def mlp_probe_accuracy(A_train, t_train, A_test, t_test):
+    probe = MLPClassifier((128,), max_iter=400, early_stopping=True, random_state=0)
+    return probe.fit(A_train, t_train).score(A_test, t_test)
+
+
+def mean_projection(X, s):
+    """Linear eraser: project out the difference of the class means."""
+    v = X[s == 1].mean(0) - X[s == 0].mean(0)
+    v /= np.linalg.norm(v)
+    return lambda A: A - np.outer(A @ v, v)
+
+
+def test_xor_attribute_removed_for_an_mlp_probe_and_task_kept(xor_data, fitted):
+    Xtr, ytr, str_, Xte, yte, ste = xor_data
+    before_s = mlp_probe_accuracy(Xtr, str_, Xte, ste)
+    before_y = mlp_probe_accuracy(Xtr, ytr, Xte, yte)
+    Ztr, Zte = fitted.transform(Xtr), fitted.transform(Xte)
+    after_s = mlp_probe_accuracy(Ztr, str_, Zte, ste)
+    after_y = mlp_probe_accuracy(Ztr, ytr, Zte, yte)
+    assert before_s > 0.95
+    assert after_s <= 0.55
+    assert after_y >= 0.98 * before_y
+    # A linear eraser on the same data leaves the MLP probe far above chance.
+    erase = mean_projection(Xtr, str_)
+    assert mlp_probe_accuracy(erase(Xtr), str_, erase(Xte), ste) > 0.9
+
+
+def test_xor_concepts_rank_first_and_task_concept_last(fitted):
+    # The two XOR factors have the largest variances: PCA concepts 0 and 1.
+    assert set(fitted.removed_concepts_.tolist()) == {0, 1}
+    assert fitted.importance_sensitive_[[0, 1]].min() > 0.3
+    assert fitted.importance_task_[2] > 0.5 > fitted.importance_sensitive_[2]
+    np.testing.assert_allclose(fitted.angles_, np.arctan2(fitted.importance_task_, fitted.importance_sensitive_))
+    assert fitted.angles_[2] == pytest.approx(fitted.angles_.max())
+    np.testing.assert_array_equal(fitted.concept_ranking_[:2], fitted.removed_concepts_)
+    assert sorted(fitted.kept_concepts_.tolist() + fitted.removed_concepts_.tolist()) == list(range(20))
+
+
+def test_decomposition_is_fitted_on_training_data_and_transform_is_inductive(xor_data, fitted):
+    Xtr, _, _, Xte, _, _ = xor_data
+    pca = PCA(20, svd_solver="full").fit(Xtr)
+    # same subspace, row by row (up to sign)
+    np.testing.assert_allclose(np.abs(np.sum(pca.components_ * fitted.components_, axis=1)), 1.0, atol=1e-8)
+    keep = fitted.kept_concepts_
+    U = (Xte - pca.mean_) @ pca.components_.T
+    expected = U[:, keep] @ pca.components_[keep] + pca.mean_
+    np.testing.assert_allclose(fitted.transform(Xte), expected, atol=1e-8)
+    # row-wise: a subset transforms the same alone as with the others
+    np.testing.assert_allclose(fitted.transform(Xte[:7]), fitted.transform(Xte)[:7], atol=1e-12)
+
+
+def test_same_index_order_for_coefficients_and_basis():
+    # The attribute lives in the 3rd-largest concept, so ranking order != index order.
+    rng = np.random.default_rng(1)
+    scales = np.array([6.0, 5.0, 4.0, 3.0, 2.0, 1.0])
+    Z = rng.normal(size=(800, 6)) * scales
+    s = (Z[:, 2] > 0).astype(int)
+    y = (Z[:, 0] > 0).astype(int)
+    Q, _ = np.linalg.qr(rng.normal(size=(12, 6)))
+    X = Z @ Q.T + 0.01 * rng.normal(size=(800, 12))
+    taco = TacoTransformer(n_components=5, n_remove=1, n_sobol_designs=32, max_epochs=30, device="cpu", random_state=0)
+    out = taco.fit(X, y, sensitive=s).transform(X)
+    assert taco.removed_concepts_.tolist() == [2]
+    W, mean = taco.components_, X.mean(0)
+    U = (X - mean) @ W.T
+    coeffs_out = (out - mean) @ W.T
+    np.testing.assert_allclose(coeffs_out[:, 2], 0.0, atol=1e-8)
+    np.testing.assert_allclose(np.delete(coeffs_out, 2, axis=1), np.delete(U, 2, axis=1), atol=1e-8)
+    # The reference code's pairing (W rows sorted by angle, U columns in index order) differs.
+    order = np.argsort(taco.angles_)
+    wrong = U[:, taco.kept_concepts_] @ W[order[1:]] + mean
+    assert np.abs(wrong - out).max() > 1.0
+
+
+def test_same_random_state_same_result_bit_for_bit(xor_data):
+    Xtr, ytr, str_, Xte, _, _ = xor_data
+    params = dict(n_components=5, n_remove=2, n_sobol_designs=16, max_samples=300, max_epochs=10, device="cpu")
+    a = TacoTransformer(**params, random_state=3).fit(Xtr[:600], ytr[:600], sensitive=str_[:600])
+    b = TacoTransformer(**params, random_state=3).fit(Xtr[:600], ytr[:600], sensitive=str_[:600])
+    c = TacoTransformer(**params, random_state=4).fit(Xtr[:600], ytr[:600], sensitive=str_[:600])
+    np.testing.assert_array_equal(a.importance_sensitive_, b.importance_sensitive_)
+    np.testing.assert_array_equal(a.importance_task_, b.importance_task_)
+    np.testing.assert_array_equal(a.transform(Xte), b.transform(Xte))
+    assert not np.array_equal(a.importance_sensitive_, c.importance_sensitive_)
+
+
+def test_without_task_label_rank_by_attribute_importance_alone(xor_data):
+    Xtr, _, str_, *_ = xor_data
+    taco = TacoTransformer(
+        n_components=6, n_remove=2, n_sobol_designs=16, max_samples=500, max_epochs=30, device="cpu", random_state=0
+    )
+    taco.fit(Xtr[:800], sensitive=str_[:800])
+    assert taco.importance_task_ is None and taco.angles_ is None and taco.task_classes_ is None
+    np.testing.assert_array_equal(taco.concept_ranking_, np.argsort(-taco.importance_sensitive_, kind="stable"))
+    assert set(taco.removed_concepts_.tolist()) == {0, 1}
+
+
+@pytest.mark.slow
+def test_auto_n_remove_reaches_the_floor_and_reports_the_curve(xor_data):
+    Xtr, ytr, str_, *_ = xor_data
+    taco = TacoTransformer(
+        n_components=4, n_remove="auto", n_sobol_designs=16, max_samples=600, cv=2, max_epochs=30,
+        device="cpu", random_state=0,
+    ).fit(Xtr, ytr, sensitive=str_)
+    curve = taco.removal_curve_
+    assert curve["n_removed"].tolist() == [0, 1, 2, 3]
+    assert curve["sensitive_accuracy"][0] > 0.8  # far above the floor before removal
+    assert curve["sensitive_floor"] == pytest.approx(0.5, abs=0.08)  # s is independent of y
+    k = taco.n_remove_
+    assert 1 <= k <= 2  # removing one XOR factor already leaves chance
+    assert curve["sensitive_accuracy"][k] <= curve["sensitive_floor"] + taco.tol
+    assert curve["task_accuracy"][k] >= curve["task_accuracy"][0] - taco.tol
+    assert len(taco.removed_concepts_) == k
+
+
+def test_choose_n_remove_smallest_k_at_the_floor_with_the_task_kept():
+    from sklot.concepts._removal_curve import choose_n_remove
+
+    curve = {
+        "n_removed": np.arange(5),
+        "sensitive_accuracy": np.array([0.95, 0.80, 0.61, 0.60, 0.52]),
+        "task_accuracy": np.array([0.90, 0.90, 0.89, 0.80, 0.70]),
+        "sensitive_floor": 0.60,
+    }
+    assert choose_n_remove(curve, 0.02) == 2  # k=2 within tol of the floor, task within tol
+    curve["task_accuracy"][2] = 0.85  # now k=2 costs the task: no k qualifies
+    with pytest.warns(UserWarning, match="no number of removed concepts"):
+        assert choose_n_remove(curve, 0.02) == 1  # lowest attribute accuracy with the task kept
+    curve["task_accuracy"] = None  # without task: smallest k at the floor
+    assert choose_n_remove(curve, 0.02) == 2
