@@ -109,7 +109,7 @@ def coarsen(
     method="variation_neighborhoods",
     max_levels=10,
     max_level_reduction=0.99,
-    min_removed=3,
+    min_removed=1,
 ):
     """Coarsen a graph by multi-level local variation (Loukas, 2019).
 
@@ -135,14 +135,16 @@ def coarsen(
         Target ``1 - n_coarse / N``; graphs whose components cannot be merged
         further (isolated nodes, ``max_levels`` reached) stop short of it.
     method : {"variation_neighborhoods", "variation_edges"}
-        Candidate sets: closed neighbourhoods or edges.
+        Candidate sets: closed neighbourhoods or edges. When no
+        neighbourhood fits the remaining budget, a level falls back to edges
+        (Loukas's reference stops there, short of the target).
     max_levels : int, default=10
     max_level_reduction : float, default=0.99
         Largest reduction asked of a single level.
-    min_removed : int, default=3
-        Stop when a level would remove fewer nodes (Loukas's reference and
-        HG2V stop at ``<= 2``); such a level is still kept when it reaches the
-        target.
+    min_removed : int, default=1
+        Stop when a level would remove fewer nodes and still miss the target.
+        Loukas's reference and HG2V use 3 (they stop at ``<= 2``), which can
+        stop a few nodes short of the target.
 
     Returns
     -------
@@ -191,7 +193,7 @@ def _coarsen(W, n_eigenvectors, reduction, method, max_levels, max_level_reducti
     N = W.shape[0]
     if N <= DENSE_MAX_NODES:
         W = W.toarray()
-    n_target = int(np.ceil((1.0 - reduction) * N))
+    n_target = int(np.ceil((1.0 - reduction) * N - 1e-9))  # no node lost to rounding
     levels = []
     B = None
     n = N
@@ -209,6 +211,10 @@ def _coarsen(W, n_eigenvectors, reduction, method, max_levels, max_level_reducti
             d, V = np.linalg.eigh((M + M.T) / 2)
             A = (B @ V) * inverse_sqrt_spectrum(np.maximum(d, 0.0))
         sets = greedy_contraction_sets(W, A, r_cur, method)
+        if not sets and method == "variation_neighborhoods":
+            # Every neighbourhood is larger than the remaining budget: finish with
+            # edges (gain 1 each) instead of stopping short of the target.
+            sets = greedy_contraction_sets(W, A, r_cur, "variation_edges")
         removed = sum(S.size - 1 for S in sets)
         if removed == 0 or (removed < min_removed and n - removed > n_target):
             break

@@ -146,7 +146,7 @@ def greedy_contraction_sets(W, A, reduction, method="variation_neighborhoods"):
         Disjoint sets of at least two nodes each.
     """
     n = W.shape[0]
-    budget = int(np.floor(reduction * n))
+    budget = int(np.floor(reduction * n + 1e-9))  # 1 - 4/5 = 0.19999...: do not lose a node to rounding
     if method not in ("variation_neighborhoods", "variation_edges"):
         raise ValueError(f"method must be 'variation_neighborhoods' or 'variation_edges'; got {method!r}.")
     degree = np.asarray(W.sum(axis=1)).ravel()
