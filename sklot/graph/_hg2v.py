@@ -43,9 +43,11 @@ class HG2VModule(nn.Module):
         V_l = \\mathrm{GNN}_l(X_l, A_l), \\qquad
         X_{l+1} = \\mathrm{Linear}_l\\Big(\\textstyle\\sum_{i \\in S} \\mathrm{GNN}'_l(X_l, A_l)_i\\Big)_{S},
 
-    ``V_l`` are the node embeddings ("words") of level ``l`` and ``X_{l+1}`` the
-    supernode embeddings ("contexts"), pooled by summing over each Loukas
-    contraction set ``S``. The graph embedding concatenates, over levels
+    with ``X_0 = \\mathrm{ReLU}(\\mathrm{Linear}(X))``. ``V_l`` are the node
+    embeddings ("words") of level ``l`` and ``X_{l+1}`` the supernode embeddings
+    ("contexts"), pooled by summing over each Loukas contraction set ``S``. As in
+    the reference code, the contexts enter the next level without gradient
+    (each level is trained by its own term of the objective). The graph embedding concatenates, over levels
     ``l = 1..depth``, the max and the mean of ``X_l`` over the graph's supernodes.
 
     Parameters
@@ -66,13 +68,13 @@ class HG2VModule(nn.Module):
     def __init__(self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4):
         super().__init__()
         self.depth = depth
-        dims = [in_features] + [n_features] * depth
-        self.word_gnns = nn.ModuleList(_gnn(gnn, dims[l], n_features, krylov_order) for l in range(depth))
-        self.context_gnns = nn.ModuleList(_gnn(gnn, dims[l], n_features, krylov_order) for l in range(depth))
+        self.input_lin = nn.Linear(in_features, n_features)
+        self.word_gnns = nn.ModuleList(_gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth))
+        self.context_gnns = nn.ModuleList(_gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth))
         self.context_lins = nn.ModuleList(nn.Linear(n_features, n_features) for _ in range(depth))
 
     def _levels(self, batch):
-        x = batch.x
+        x = torch.relu(self.input_lin(batch.x))
         out = []
         for l in range(self.depth):
             ei, ew = batch[f"edge_index_{l}"], batch[f"edge_weight_{l}"]
@@ -81,7 +83,7 @@ class HG2VModule(nn.Module):
             select = LoukasSelectOutput(batch[f"cluster_{l}"], n_next)
             contexts = self.context_lins[l](sum_pool(self.context_gnns[l](x, ei, ew), select))
             out.append((words, contexts, select.cluster))
-            x = contexts
+            x = contexts.detach()
         return out
 
     def forward(self, batch):

@@ -47,7 +47,8 @@ def test_training_decreases_the_objective():
     graphs, _ = make_structure_graphs(16, kind="sbm", n_nodes=(20, 30), mean_degree=4, random_state=0)
     emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 8, "n_features": 16, "lr": 1e-2}).fit(graphs)
     loss = emb.history_[:, "train_loss"]
-    assert loss[-1] < 0.9 * loss[0]
+    assert loss[-1] < 0.95 * loss[0]
+    assert np.all(np.diff(loss) < 0)
 
 
 def test_inductive_embedding_separates_structure_only_task():
