@@ -64,8 +64,8 @@ def coarsening_quality(graph, coarsening, n_eigenvectors=6):
     --------
     >>> import networkx as nx
     >>> from sklot.graph import coarsen, coarsening_quality
-    >>> g = nx.barbell_graph(6, 0)
-    >>> q = coarsening_quality(g, coarsen(g, n_eigenvectors=2, reduction=0.8), n_eigenvectors=2)
+    >>> g = nx.barbell_graph(10, 0)  # two 10-cliques joined by one edge
+    >>> q = coarsening_quality(g, coarsen(g, n_eigenvectors=2, reduction=0.9), n_eigenvectors=2)
     >>> q["n_coarse"], q["epsilon"] < 0.5
     (2, True)
     """
