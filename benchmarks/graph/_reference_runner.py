@@ -17,7 +17,9 @@ import scipy.sparse as sp
 
 
 def read_tu(folder, name):
-    read = lambda s: np.loadtxt(f"{folder}/{name}/{name}_{s}.txt", delimiter=",", dtype=np.int64, ndmin=1)  # noqa: E731
+    def read(suffix):
+        return np.loadtxt(f"{folder}/{name}/{name}_{suffix}.txt", delimiter=",", dtype=np.int64, ndmin=1)
+
     ind = read("graph_indicator") - 1
     edges = read("A").reshape(-1, 2) - 1
     starts = np.searchsorted(ind, np.arange(ind.max() + 2))

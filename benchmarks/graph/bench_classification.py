@@ -26,7 +26,8 @@ Embeddings are learnt without labels on all graphs of a dataset (as in both
 papers). To keep CPU use sane on a shared machine, NCI1 is subsampled to
 ``--max-graphs`` graphs (stratified, fixed seed); everything is single-threaded.
 
-    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 cycles sbm
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu \\
+        MUTAG PTC_MR PROTEINS NCI1 cycles sbm
 """
 
 import argparse
@@ -52,8 +53,12 @@ class InfoGraphModule(torch.nn.Module):
         dims = [in_features] + [n_features] * depth
         self.convs = torch.nn.ModuleList(KrylovConv(dims[i], n_features, krylov_order) for i in range(depth))
         width = n_features * depth
-        self.local_proj = torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.ReLU(), torch.nn.Linear(width, width))
-        self.global_proj = torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.ReLU(), torch.nn.Linear(width, width))
+        self.local_proj = torch.nn.Sequential(
+            torch.nn.Linear(width, width), torch.nn.ReLU(), torch.nn.Linear(width, width)
+        )
+        self.global_proj = torch.nn.Sequential(
+            torch.nn.Linear(width, width), torch.nn.ReLU(), torch.nn.Linear(width, width)
+        )
 
     def encode(self, batch):
         x, layers = batch.x, []
@@ -61,7 +66,9 @@ class InfoGraphModule(torch.nn.Module):
             x = conv(x, batch.edge_index_0, batch.edge_weight_0)
             layers.append(x)
         local = torch.cat(layers, dim=1)
-        glob = torch.zeros(int(batch.num_graphs), local.shape[1], device=local.device).index_add_(0, batch.batch, local)
+        glob = torch.zeros(int(batch.num_graphs), local.shape[1], device=local.device).index_add_(
+            0, batch.batch, local
+        )
         return local, glob
 
     def forward(self, batch):
@@ -99,17 +106,30 @@ def infograph_embeddings(graphs, args, seed=0):
     helper.featurizer_ = NodeFeaturizer().fit(graphs)
     dataset = helper._pyramid_dataset(graphs)
     net = make_net(
-        InfoGraphModule, InfoGraphLoss, device=torch.device("cpu"), seed=seed, max_epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, net_class=PyramidNet,
-        module__in_features=helper.featurizer_.n_features, module__n_features=args.features,
-        module__depth=args.depth, module__krylov_order=args.krylov_order,
+        InfoGraphModule,
+        InfoGraphLoss,
+        device=torch.device("cpu"),
+        seed=seed,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        net_class=PyramidNet,
+        module__in_features=helper.featurizer_.n_features,
+        module__n_features=args.features,
+        module__depth=args.depth,
+        module__krylov_order=args.krylov_order,
     )
     t0 = time.perf_counter()
     net.fit(dataset, None)
     fit_time = time.perf_counter() - t0
     module = net.module_.eval()
     with torch.no_grad():
-        Z = torch.cat([module.embed(b) for b, _ in torch.utils.data.DataLoader(dataset, batch_size=64, collate_fn=_collate)])
+        Z = torch.cat(
+            [
+                module.embed(b)
+                for b, _ in torch.utils.data.DataLoader(dataset, batch_size=64, collate_fn=_collate)
+            ]
+        )
     return Z.numpy().astype(np.float64), fit_time, float(np.mean(net.history[:, "dur"]))
 
 
@@ -117,8 +137,14 @@ def hg2v_embeddings(graphs, args, seed=0):
     from sklot.graph import LoukasGraphEmbedder
 
     emb = LoukasGraphEmbedder(
-        depth=args.depth, n_features=args.features, krylov_order=args.krylov_order, max_epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, random_state=seed, device="cpu",
+        depth=args.depth,
+        n_features=args.features,
+        krylov_order=args.krylov_order,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        random_state=seed,
+        device="cpu",
     )
     t0 = time.perf_counter()
     Z = emb.fit_transform(graphs)
@@ -187,16 +213,24 @@ def load(name, args):
     if len(graphs) > args.max_graphs:
         from sklearn.model_selection import train_test_split
 
-        keep, _ = train_test_split(np.arange(len(graphs)), train_size=args.max_graphs, stratify=y, random_state=0)
+        keep, _ = train_test_split(
+            np.arange(len(graphs)), train_size=args.max_graphs, stratify=y, random_state=0
+        )
         keep = np.sort(keep)
         graphs, y = [graphs[i] for i in keep], y[keep]
     return graphs, y
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("datasets", nargs="*", default=["MUTAG", "PTC_MR", "PROTEINS", "NCI1", "cycles", "sbm"])
-    parser.add_argument("--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "datasets", nargs="*", default=["MUTAG", "PTC_MR", "PROTEINS", "NCI1", "cycles", "sbm"]
+    )
+    parser.add_argument(
+        "--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu")
+    )
     parser.add_argument("--protocol", choices=["cv10", "ref"], default="cv10")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--features", type=int, default=64)
@@ -209,8 +243,10 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)  # the machine is shared; small graphs gain nothing from intra-op threads
     methods = args.methods.split(",")
-    print(f"protocol={args.protocol} epochs={args.epochs} features={args.features} depth={args.depth} "
-          f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr}")
+    print(
+        f"protocol={args.protocol} epochs={args.epochs} features={args.features} depth={args.depth} "
+        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr}"
+    )
     rows = []
     for name in args.datasets:
         graphs, y = load(name, args)
@@ -224,7 +260,11 @@ def main():
         if "wl" in methods:
             t0 = time.perf_counter()
             K = wl_kernel(graphs)
-            res["WL"] = (*evaluate(K, y, args.protocol, precomputed=True), time.perf_counter() - t0, float("nan"))
+            res["WL"] = (
+                *evaluate(K, y, args.protocol, precomputed=True),
+                time.perf_counter() - t0,
+                float("nan"),
+            )
         line = f"{name:9s} n={len(graphs):5d} " + "  ".join(
             f"{m}: {a:.3f}±{s:.3f} (fit {t:.1f}s, {ep:.2f}s/epoch)" for m, (a, s, t, ep) in res.items()
         )

@@ -53,15 +53,32 @@ def run_ours(graphs, K, r):
 
 def run_reference(args, name, K, r):
     if not args.reference or not os.path.isdir(os.path.join(args.reference, "graph_coarsening")):
-        print(f"  reference: not found at {args.reference!r} (pass --reference PATH to loukasa/graph-coarsening)")
+        print(
+            f"  reference: not found at {args.reference!r} "
+            "(pass --reference PATH to loukasa/graph-coarsening)"
+        )
         return None
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "ref.npz")
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        cmd = [args.reference_python, "-W", "ignore", RUNNER, args.reference, args.tu, name, out, str(K), str(r)]
+        cmd = [
+            args.reference_python,
+            "-W",
+            "ignore",
+            RUNNER,
+            args.reference,
+            args.tu,
+            name,
+            out,
+            str(K),
+            str(r),
+        ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            print(f"  reference: failed to run ({proc.stderr.strip().splitlines()[-1] if proc.stderr else proc.returncode})")
+            print(
+                "  reference: failed to run "
+                f"({proc.stderr.strip().splitlines()[-1] if proc.stderr else proc.returncode})"
+            )
             return None
         data = np.load(out, allow_pickle=True)
         mats = {}
@@ -74,11 +91,17 @@ def run_reference(args, name, K, r):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("datasets", nargs="*", default=["MUTAG", "PROTEINS"])
-    parser.add_argument("--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu"))
+    parser.add_argument(
+        "--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu")
+    )
     parser.add_argument("--reference", default=None, help="path to a checkout of loukasa/graph-coarsening")
-    parser.add_argument("--reference-python", default=sys.executable, help="interpreter with the reference's deps")
+    parser.add_argument(
+        "--reference-python", default=sys.executable, help="interpreter with the reference's deps"
+    )
     parser.add_argument("-K", type=int, default=6)
     parser.add_argument("-r", type=float, default=0.99)
     args = parser.parse_args()
@@ -95,14 +118,21 @@ def main():
             t_ours, ours, failed_ours = run_ours(graphs, args.K, args.r)
         print(f"  sklot:     {t_ours:7.2f} s, {len(failed_ours)} failed")
         ref = run_reference(args, name, args.K, args.r)
-        q_ours = [coarsening_quality(g, lv, args.K) if lv is not None else None for g, lv in zip(graphs, ours)]
+        q_ours = [
+            coarsening_quality(g, lv, args.K) if lv is not None else None for g, lv in zip(graphs, ours)
+        ]
         if ref is None:
             eps = np.array([q["epsilon"] for q in q_ours if q is not None])
             red = np.array([q["reduction"] for q in q_ours if q is not None])
-            print(f"  sklot: epsilon mean {eps.mean():.3f} median {np.median(eps):.3f}, reduction {red.mean():.3f}")
+            print(
+                f"  sklot: epsilon mean {eps.mean():.3f} median {np.median(eps):.3f}, "
+                f"reduction {red.mean():.3f}"
+            )
             continue
         t_ref, mats, failed_ref, examples = ref
-        print(f"  reference: {t_ref:7.2f} s, {len(failed_ref)} failed (e.g. {examples[0] if examples else '-'})")
+        print(
+            f"  reference: {t_ref:7.2f} s, {len(failed_ref)} failed (e.g. {examples[0] if examples else '-'})"
+        )
         print(f"  speed-up (reference / sklot): {t_ref / t_ours:.1f}x")
         both = [i for i in range(len(graphs)) if i in mats and q_ours[i] is not None]
         eo = np.array([q_ours[i]["epsilon"] for i in both])
@@ -110,8 +140,14 @@ def main():
         ro = np.array([q_ours[i]["reduction"] for i in both])
         rr = np.array([1 - mats[i].shape[0] / graphs[i].num_nodes for i in both])
         print(f"  on the {len(both)} graphs both coarsened:")
-        print(f"    epsilon   sklot mean {eo.mean():.3f} median {np.median(eo):.3f} | reference mean {er.mean():.3f} median {np.median(er):.3f}")
-        print(f"    epsilon ratio (sklot / reference) of means: {eo.mean() / er.mean():.3f}; sklot <= reference on {np.mean(eo <= er + 1e-9):.1%} of graphs")
+        print(
+            f"    epsilon   sklot mean {eo.mean():.3f} median {np.median(eo):.3f} | "
+            f"reference mean {er.mean():.3f} median {np.median(er):.3f}"
+        )
+        print(
+            f"    epsilon ratio (sklot / reference) of means: {eo.mean() / er.mean():.3f}; "
+            f"sklot <= reference on {np.mean(eo <= er + 1e-9):.1%} of graphs"
+        )
         print(f"    reduction sklot {ro.mean():.3f} | reference {rr.mean():.3f}")
 
 

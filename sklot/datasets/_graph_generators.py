@@ -102,5 +102,7 @@ def make_structure_graphs(n_graphs=200, kind="sbm", n_nodes=(40, 60), mean_degre
             perm = rng.permutation(n)
             i, j = perm[i], perm[j]
         ei = np.stack([np.concatenate([i, j]), np.concatenate([j, i])])
-        graphs.append(Data(edge_index=torch.as_tensor(ei, dtype=torch.long), num_nodes=n, y=torch.tensor([int(label)])))
+        graphs.append(
+            Data(edge_index=torch.as_tensor(ei, dtype=torch.long), num_nodes=n, y=torch.tensor([int(label)]))
+        )
     return graphs, y.astype(np.int64)

@@ -26,7 +26,8 @@ def _find_folder(name, path):
     raise FileNotFoundError(
         f"no TU files for {name!r} under {path!r}: expected {name}_A.txt, {name}_graph_indicator.txt and "
         f"{name}_graph_labels.txt in {path}/{name}/ or {path}/{name}/raw/. sklot does not download data; "
-        "get the files from the TU collection (https://chrsmrrs.github.io/datasets/) and point `path` at them."
+        "get the files from the TU collection (https://chrsmrrs.github.io/datasets/) "
+        "and point `path` at them."
     )
 
 
@@ -72,7 +73,9 @@ def load_tu_dataset(name, path):
     n_graphs = y.size
     n_nodes = indicator.size
     if indicator.min() < 0 or indicator.max() != n_graphs - 1:
-        raise ValueError(f"{name}: graph_indicator names {indicator.max() + 1} graphs but there are {n_graphs} labels.")
+        raise ValueError(
+            f"{name}: graph_indicator names {indicator.max() + 1} graphs but there are {n_graphs} labels."
+        )
     if edges.size and (edges.min() < 0 or edges.max() >= n_nodes):
         raise ValueError(f"{name}: an edge refers to a node outside 1..{n_nodes}.")
     if np.any(np.diff(indicator) < 0):

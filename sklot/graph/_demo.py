@@ -51,9 +51,13 @@ def run(output_dir: pathlib.Path) -> dict:
     # 2. inductive embeddings of one vs two cycles (invisible to the WL test)
     train, y_train = make_structure_graphs(60, kind="cycles", n_nodes=(30, 50), random_state=0)
     test, y_test = make_structure_graphs(40, kind="cycles", n_nodes=(30, 50), random_state=1)
-    emb = LoukasGraphEmbedder(depth=3, n_features=16, krylov_order=3, max_epochs=5, random_state=0, device="cpu")
+    emb = LoukasGraphEmbedder(
+        depth=3, n_features=16, krylov_order=3, max_epochs=5, random_state=0, device="cpu"
+    )
     emb.fit(train)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)).fit(emb.transform(train), y_train)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)).fit(
+        emb.transform(train), y_train
+    )
     Z_test = emb.transform(test)
     scores["cycles_unseen_accuracy"] = float(clf.score(Z_test, y_test))
     decision = clf.decision_function(Z_test)

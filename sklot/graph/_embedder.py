@@ -2,7 +2,6 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -51,7 +50,11 @@ class PyramidNet(SklotNet):
 
         if training:
             return DataLoader(
-                dataset, batch_size=self.batch_size, shuffle=True, generator=self.batch_generator_, collate_fn=_collate
+                dataset,
+                batch_size=self.batch_size,
+                shuffle=True,
+                generator=self.batch_generator_,
+                collate_fn=_collate,
             )
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=False, collate_fn=_collate)
 
@@ -194,9 +197,14 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         from ._pyramid import pyramid_data, pyramids
 
         t0 = time.perf_counter()
-        pyrs = pyramids(graphs, self.depth, self.n_eigenvectors, self.reduction, self.method, n_jobs=self.n_jobs)
+        pyrs = pyramids(
+            graphs, self.depth, self.n_eigenvectors, self.reduction, self.method, n_jobs=self.n_jobs
+        )
         if self.verbose:
-            print(f"[LoukasGraphEmbedder] coarsening pyramids of {len(graphs)} graphs: {time.perf_counter() - t0:.1f} s")
+            print(
+                f"[LoukasGraphEmbedder] coarsening pyramids of {len(graphs)} graphs: "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
         items = [
             pyramid_data(self.featurizer_.transform_one(g, i), g.edge_index, p)
             for i, (g, p) in enumerate(zip(graphs, pyrs))

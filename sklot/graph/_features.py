@@ -1,6 +1,5 @@
 """Node features of the HG2V input: attributes ``x``, one-hot node labels, or one-hot degrees."""
 
-
 import torch
 
 __all__ = ["NodeFeaturizer"]
@@ -35,14 +34,20 @@ class NodeFeaturizer:
         if self.use_x:
             dims = {g.x.reshape(g.num_nodes, -1).shape[1] for g in graphs}
             if len(dims) > 1:
-                raise ValueError(f"node features x must have the same width in every graph; got widths {sorted(dims)}.")
+                raise ValueError(
+                    f"node features x must have the same width in every graph; got widths {sorted(dims)}."
+                )
             X = torch.cat([g.x.reshape(g.num_nodes, -1).double() for g in graphs])
             self.mean = X.mean(0)
             std = X.std(0, unbiased=False)
             self.std = torch.where(std > 0, std, torch.ones_like(std))
         if not (self.use_labels or self.use_x):
-            self.max_degree = int(min(max(int(_degrees(g).max()) if g.num_nodes else 0 for g in graphs), MAX_DEGREE_FEATURE))
-        self.n_features = (self.n_labels if self.use_labels else 0) + (int(self.mean.numel()) if self.use_x else 0)
+            self.max_degree = int(
+                min(max(int(_degrees(g).max()) if g.num_nodes else 0 for g in graphs), MAX_DEGREE_FEATURE)
+            )
+        self.n_features = (self.n_labels if self.use_labels else 0) + (
+            int(self.mean.numel()) if self.use_x else 0
+        )
         if not (self.use_labels or self.use_x):
             self.n_features = self.max_degree + 1
         return self
@@ -52,7 +57,9 @@ class NodeFeaturizer:
         if self.use_labels:
             lab = getattr(g, "node_label", None)
             if lab is None:
-                raise ValueError(f"graph {index} has no node_label but the embedder was fitted on labelled graphs.")
+                raise ValueError(
+                    f"graph {index} has no node_label but the embedder was fitted on labelled graphs."
+                )
             lab = lab.long().view(-1)
             onehot = torch.zeros(int(g.num_nodes), self.n_labels)
             known = (lab >= 0) & (lab < self.n_labels)
@@ -64,11 +71,12 @@ class NodeFeaturizer:
                 raise ValueError(f"graph {index} has no node features x but the embedder was fitted with x.")
             x = x.reshape(int(g.num_nodes), -1).double()
             if x.shape[1] != self.mean.numel():
-                raise ValueError(f"graph {index}: x has {x.shape[1]} columns; the embedder was fitted with {self.mean.numel()}.")
+                raise ValueError(
+                    f"graph {index}: x has {x.shape[1]} columns; "
+                    f"the embedder was fitted with {self.mean.numel()}."
+                )
             parts.append(((x - self.mean) / self.std).float())
         if not parts:
             deg = _degrees(g).clamp(max=self.max_degree)
             parts.append(torch.nn.functional.one_hot(deg, self.max_degree + 1).float())
         return torch.cat(parts, dim=1)
-
-

@@ -70,7 +70,9 @@ class HG2VModule(nn.Module):
         self.depth = depth
         self.input_lin = nn.Linear(in_features, n_features)
         self.word_gnns = nn.ModuleList(_gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth))
-        self.context_gnns = nn.ModuleList(_gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth))
+        self.context_gnns = nn.ModuleList(
+            _gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth)
+        )
         self.context_lins = nn.ModuleList(nn.Linear(n_features, n_features) for _ in range(depth))
 
     def _levels(self, batch):

@@ -25,9 +25,9 @@ class PyramidData(Data):
 
     def __inc__(self, key, value, *args, **kwargs):
         if key.startswith("edge_index_"):
-            return int(self[f"n_nodes_{key[len('edge_index_'):]}"])
+            return int(self[f"n_nodes_{key[len('edge_index_') :]}"])
         if key.startswith("cluster_"):
-            return int(self[f"n_nodes_{int(key[len('cluster_'):]) + 1}"])
+            return int(self[f"n_nodes_{int(key[len('cluster_') :]) + 1}"])
         return super().__inc__(key, value, *args, **kwargs)
 
     def __cat_dim__(self, key, value, *args, **kwargs):

@@ -65,7 +65,9 @@ def test_reduction_target_is_met_on_connected_graphs(name, reduction):
 
 
 def test_variation_edges_contracts_matchings():
-    levels = coarsen(GRAPHS["erdos_renyi"], n_eigenvectors=4, reduction=0.3, method="variation_edges", max_levels=1)
+    levels = coarsen(
+        GRAPHS["erdos_renyi"], n_eigenvectors=4, reduction=0.3, method="variation_edges", max_levels=1
+    )
     sizes = np.bincount(levels[0].assignment)
     assert set(sizes) <= {1, 2}
 

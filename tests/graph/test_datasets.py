@@ -6,7 +6,12 @@ from sklot.datasets import load_tu_dataset, make_structure_graphs
 
 @pytest.mark.parametrize(
     "name,n_graphs,labelled,attributes",
-    [("MUTAG", 188, True, False), ("PTC_MR", 344, True, False), ("PROTEINS", 1113, True, True), ("ENZYMES", 600, True, True)],
+    [
+        ("MUTAG", 188, True, False),
+        ("PTC_MR", 344, True, False),
+        ("PROTEINS", 1113, True, True),
+        ("ENZYMES", 600, True, True),
+    ],
 )
 def test_load_tu_dataset(shared_dir, name, n_graphs, labelled, attributes):
     graphs, y = load_tu_dataset(name, f"{shared_dir}/data/tu")

@@ -15,7 +15,13 @@ FAST = dict(depth=2, n_features=8, krylov_order=2, max_epochs=2, batch_size=8, d
 
 
 def small_graphs():
-    return [nx.cycle_graph(9), nx.star_graph(6), nx.path_graph(7), nx.complete_graph(5), nx.grid_2d_graph(3, 3)]
+    return [
+        nx.cycle_graph(9),
+        nx.star_graph(6),
+        nx.path_graph(7),
+        nx.complete_graph(5),
+        nx.grid_2d_graph(3, 3),
+    ]
 
 
 def test_deterministic_under_random_state_and_seed_dependent():
@@ -45,7 +51,9 @@ def test_finite_on_degenerate_graphs():
 
 def test_training_decreases_the_objective():
     graphs, _ = make_structure_graphs(16, kind="sbm", n_nodes=(20, 30), mean_degree=4, random_state=0)
-    emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 8, "n_features": 16, "lr": 1e-2}).fit(graphs)
+    emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 8, "n_features": 16, "lr": 1e-2}).fit(
+        graphs
+    )
     loss = emb.history_[:, "train_loss"]
     assert loss[-1] < 0.95 * loss[0]
     assert np.all(np.diff(loss) < 0)
@@ -58,7 +66,9 @@ def test_inductive_embedding_separates_structure_only_task():
     test, y_test = make_structure_graphs(40, kind="cycles", n_nodes=(30, 40), random_state=1)
     emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "depth": 3, "n_features": 16, "max_epochs": 3})
     emb.fit(train)  # unsupervised: labels never seen
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(emb.transform(train), y_train)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(
+        emb.transform(train), y_train
+    )
     assert clf.score(emb.transform(test), y_test) >= 0.8  # unseen graphs
 
 

@@ -174,7 +174,15 @@ def coarsen(
     # Small dense eigenproblems run far slower with BLAS threads than without
     # (thread start-up dominates below a few hundred nodes).
     with _single_thread_blas():
-        return _coarsen(W, int(n_eigenvectors), float(reduction), method, int(max_levels), max_level_reduction, min_removed)
+        return _coarsen(
+            W,
+            int(n_eigenvectors),
+            float(reduction),
+            method,
+            int(max_levels),
+            max_level_reduction,
+            min_removed,
+        )
 
 
 _CONTROLLER = []

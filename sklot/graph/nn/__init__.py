@@ -3,4 +3,11 @@
 from ._krylov import KrylovConv, normalized_adjacency
 from .pool import LoukasSelectOutput, loukas_connect, loukas_select, sum_pool
 
-__all__ = ["KrylovConv", "LoukasSelectOutput", "loukas_connect", "loukas_select", "normalized_adjacency", "sum_pool"]
+__all__ = [
+    "KrylovConv",
+    "LoukasSelectOutput",
+    "loukas_connect",
+    "loukas_select",
+    "normalized_adjacency",
+    "sum_pool",
+]
