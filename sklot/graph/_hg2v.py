@@ -1,0 +1,131 @@
+"""The HG2V model and its node <-> supernode negative-sampling objective (Béthune et al., 2020)."""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch_geometric.utils import scatter
+
+from ._pyramid import level_batches
+from .nn import KrylovConv
+from .nn.pool import LoukasSelectOutput, sum_pool
+
+__all__ = ["HG2VModule", "HG2VLoss"]
+
+
+def _gnn(kind, in_channels, out_channels, krylov_order):
+    if kind == "krylov":
+        return KrylovConv(in_channels, out_channels, order=krylov_order)
+    if kind == "gcn":
+        return _TanhGCN(in_channels, out_channels)
+    raise ValueError(f"gnn must be 'krylov' or 'gcn'; got {kind!r}.")
+
+
+class _TanhGCN(nn.Module):
+    """``tanh(GCNConv(x))`` (Kipf & Welling, 2017), the alternative GNN of the paper."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        from torch_geometric.nn import GCNConv
+
+        self.conv = GCNConv(in_channels, out_channels)
+
+    def forward(self, x, edge_index, edge_weight=None):
+        return torch.tanh(self.conv(x, edge_index, edge_weight))
+
+
+class HG2VModule(nn.Module):
+    """Hierarchical Graph2Vec network over a precomputed coarsening pyramid.
+
+    At each level ``l = 0..depth-1`` (Béthune et al., 2020, Sec. 4):
+
+    .. math::
+
+        V_l = \\mathrm{GNN}_l(X_l, A_l), \\qquad
+        X_{l+1} = \\mathrm{Linear}_l\\Big(\\textstyle\\sum_{i \\in S} \\mathrm{GNN}'_l(X_l, A_l)_i\\Big)_{S},
+
+    with ``X_0 = \\mathrm{ReLU}(\\mathrm{Linear}(X))``. ``V_l`` are the node
+    embeddings ("words") of level ``l`` and ``X_{l+1}`` the supernode embeddings
+    ("contexts"), pooled by summing over each Loukas contraction set ``S``. As in
+    the reference code, the contexts enter the next level without gradient
+    (each level is trained by its own term of the objective). The graph embedding concatenates, over levels
+    ``l = 1..depth``, the max and the mean of ``X_l`` over the graph's supernodes.
+
+    Parameters
+    ----------
+    in_features : int
+    n_features : int
+    depth : int
+    gnn : {"krylov", "gcn"}
+    krylov_order : int
+
+    Shapes
+    ------
+    - input: a torch_geometric ``Batch`` of :class:`~sklot.graph._pyramid.PyramidData`
+    - ``forward`` output: list over levels of ``(V_l, X_{l+1}, cluster_l)``
+    - ``embed`` output: ``(n_graphs, 2 * depth * n_features)``
+    """
+
+    def __init__(self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4):
+        super().__init__()
+        self.depth = depth
+        self.input_lin = nn.Linear(in_features, n_features)
+        self.word_gnns = nn.ModuleList(_gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth))
+        self.context_gnns = nn.ModuleList(
+            _gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth)
+        )
+        self.context_lins = nn.ModuleList(nn.Linear(n_features, n_features) for _ in range(depth))
+
+    def _levels(self, batch):
+        x = torch.relu(self.input_lin(batch.x))
+        out = []
+        for l in range(self.depth):
+            ei, ew = batch[f"edge_index_{l}"], batch[f"edge_weight_{l}"]
+            words = self.word_gnns[l](x, ei, ew)
+            n_next = int(batch[f"n_nodes_{l + 1}"].sum())
+            select = LoukasSelectOutput(batch[f"cluster_{l}"], n_next)
+            contexts = self.context_lins[l](sum_pool(self.context_gnns[l](x, ei, ew), select))
+            out.append((words, contexts, select.cluster))
+            x = contexts.detach()
+        return out
+
+    def forward(self, batch):
+        return self._levels(batch)
+
+    def embed(self, batch):
+        levels = self._levels(batch)
+        graph_of = level_batches(batch, self.depth)
+        n_graphs = int(batch.num_graphs)
+        parts = []
+        for l, (_, contexts, _) in enumerate(levels):
+            idx = graph_of[l + 1]
+            parts.append(scatter(contexts, idx, dim=0, dim_size=n_graphs, reduce="max"))
+            parts.append(scatter(contexts, idx, dim=0, dim_size=n_graphs, reduce="mean"))
+        return torch.cat(parts, dim=1)
+
+
+class HG2VLoss(nn.Module):
+    """Negative-sampling objective of HG2V, summed over levels.
+
+    Positive pairs are (node ``i`` of level ``l``, the supernode ``c(i)`` it is
+    merged into at level ``l + 1``); every other (node, supernode) pair of the
+    batch, including pairs across graphs, is a negative:
+
+    .. math::
+
+        \\mathcal L = \\sum_l \\frac{1}{N_l N_{l+1}} \\sum_{i, s}
+        \\Big[ -w\\, \\mathbb 1_{s = c(i)} \\log \\sigma(v_i^\\top x_s)
+               - \\mathbb 1_{s \\ne c(i)} \\log(1 - \\sigma(v_i^\\top x_s)) \\Big],
+        \\qquad w = \\frac{N_l N_{l+1}}{N_l} = N_{l+1},
+
+    with ``w`` the positive weight #pairs / #positives (Béthune et al., 2020, Eq. 6).
+    """
+
+    def forward(self, levels):
+        total = 0.0
+        for words, contexts, cluster in levels:
+            scores = words @ contexts.T
+            target = torch.zeros_like(scores)
+            target[torch.arange(words.shape[0], device=scores.device), cluster] = 1.0
+            pos_weight = torch.tensor(float(contexts.shape[0]), device=scores.device)
+            total = total + F.binary_cross_entropy_with_logits(scores, target, pos_weight=pos_weight)
+        return total

@@ -1,0 +1,169 @@
+import pickle
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklot.datasets import make_structure_graphs
+from sklot.graph import LoukasGraphEmbedder
+
+FAST = dict(depth=2, n_features=8, krylov_order=2, max_epochs=2, batch_size=8, device="cpu")
+
+
+def small_graphs():
+    return [
+        nx.cycle_graph(9),
+        nx.star_graph(6),
+        nx.path_graph(7),
+        nx.complete_graph(5),
+        nx.grid_2d_graph(3, 3),
+    ]
+
+
+def test_deterministic_under_random_state_and_seed_dependent():
+    graphs = small_graphs()
+    a = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs).transform(graphs)
+    b = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs).transform(graphs)
+    c = LoukasGraphEmbedder(random_state=1, **FAST).fit(graphs).transform(graphs)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert a.shape == (5, 2 * FAST["depth"] * FAST["n_features"])
+
+
+def test_finite_on_degenerate_graphs():
+    degenerate = [
+        nx.empty_graph(1),  # a single node
+        nx.empty_graph(4),  # no edges
+        nx.path_graph(2),
+        nx.complete_graph(3),  # fewer nodes than n_eigenvectors
+        nx.disjoint_union_all([nx.cycle_graph(5), nx.path_graph(3), nx.empty_graph(2)]),
+    ]
+    emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(degenerate + small_graphs())
+    Z = emb.transform(degenerate)
+    assert Z.shape == (5, emb.n_features_out_)
+    assert np.all(np.isfinite(Z))
+    assert np.all(np.isfinite(emb.history_[:, "train_loss"]))
+
+
+def test_training_decreases_the_objective():
+    graphs, _ = make_structure_graphs(16, kind="sbm", n_nodes=(20, 30), mean_degree=4, random_state=0)
+    emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 8, "n_features": 16, "lr": 1e-2}).fit(
+        graphs
+    )
+    loss = emb.history_[:, "train_loss"]
+    assert loss[-1] < 0.95 * loss[0]
+    assert np.all(np.diff(loss) < 0)
+
+
+def test_inductive_embedding_separates_structure_only_task():
+    # one cycle vs two cycles: 2-regular graphs that 1-WL (and message passing on degree
+    # features) cannot tell apart; only global structure, seen through the coarsening, can
+    train, y_train = make_structure_graphs(60, kind="cycles", n_nodes=(30, 40), random_state=0)
+    test, y_test = make_structure_graphs(40, kind="cycles", n_nodes=(30, 40), random_state=1)
+    emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "depth": 3, "n_features": 16, "max_epochs": 3})
+    emb.fit(train)  # unsupervised: labels never seen
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(
+        emb.transform(train), y_train
+    )
+    assert clf.score(emb.transform(test), y_test) >= 0.8  # unseen graphs
+
+
+def test_networkx_and_data_inputs_agree_and_features_follow_the_rules():
+    from torch_geometric.utils import from_networkx
+
+    graphs = small_graphs()
+    data = []
+    for g in graphs:
+        g = nx.convert_node_labels_to_integers(g)
+        d = from_networkx(g)
+        d.num_nodes = g.number_of_nodes()
+        data.append(d)
+    a = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs).transform(graphs)
+    b = LoukasGraphEmbedder(random_state=0, **FAST).fit(data).transform(data)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    assert emb.featurizer_.n_features == 7  # one-hot degree 0..6 (the star's centre)
+
+
+def test_node_labels_and_attributes(shared_dir):
+    from sklot.datasets import load_tu_dataset
+
+    graphs, y = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 0}).fit(graphs)
+    assert emb.featurizer_.use_labels and emb.featurizer_.n_features == 7  # MUTAG's 7 atom types
+    unlabelled = [nx.path_graph(5)]
+    with pytest.raises(ValueError, match="node_label"):
+        emb.transform(unlabelled)
+    with pytest.raises(TypeError, match="single graph"):
+        emb.transform(graphs[0])
+
+
+def test_pyramids_are_cached_on_the_data_objects(monkeypatch):
+    import sklot.graph._pyramid as pyramid
+
+    graphs, _ = make_structure_graphs(6, kind="cycles", n_nodes=(10, 12), random_state=0)
+    emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    first = emb.transform(graphs)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("pyramid recomputed")
+
+    monkeypatch.setattr(pyramid, "graph_pyramid", fail)
+    np.testing.assert_array_equal(emb.transform(graphs), first)
+
+
+@pytest.mark.slow  # starting joblib workers takes tens of seconds on a loaded machine
+def test_parallel_pyramids_match_sequential():
+    graphs, _ = make_structure_graphs(6, kind="sbm", n_nodes=(20, 24), mean_degree=4, random_state=0)
+    graphs2, _ = make_structure_graphs(6, kind="sbm", n_nodes=(20, 24), mean_degree=4, random_state=0)
+    a = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs).transform(graphs)
+    b = LoukasGraphEmbedder(random_state=0, n_jobs=2, **FAST).fit(graphs2).transform(graphs2)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_tu_loader_agrees_with_torch_geometric(shared_dir, tmp_path):
+    import shutil
+
+    from torch_geometric.datasets import TUDataset
+
+    from sklot.datasets import load_tu_dataset
+
+    raw = tmp_path / "MUTAG" / "raw"
+    shutil.copytree(f"{shared_dir}/data/tu/MUTAG", raw)
+    reference = TUDataset(str(tmp_path), "MUTAG")  # reads the local files, no download
+    graphs, y = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    assert len(graphs) == len(reference) == 188
+    for ours, theirs in zip(graphs[:40], reference[:40]):
+        assert ours.num_nodes == theirs.num_nodes
+        e1 = set(map(tuple, ours.edge_index.T.tolist()))
+        e2 = set(map(tuple, theirs.edge_index.T.tolist()))
+        assert e1 == e2
+        np.testing.assert_array_equal(ours.node_label.numpy(), theirs.x.argmax(1).numpy())
+    np.testing.assert_array_equal((y == 1).astype(int), reference.y.numpy())
+    # a torch_geometric dataset is accepted as input
+    Z = LoukasGraphEmbedder(random_state=0, **FAST).fit(reference[:12]).transform(reference[:12])
+    assert Z.shape == (12, 32) and np.all(np.isfinite(Z))
+
+
+def test_pickle_round_trip_keeps_embeddings():
+    graphs = small_graphs()
+    emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(emb)).transform(graphs), emb.transform(graphs))
+
+
+@pytest.mark.cuda
+def test_cuda_fit_and_cpu_unpickle(monkeypatch):
+    graphs = small_graphs()
+    emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "device": "cuda"}).fit(graphs)
+    Z = emb.transform(graphs)
+    cpu = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs).transform(graphs)
+    np.testing.assert_allclose(Z, cpu, rtol=1e-3, atol=1e-4)
+    blob = pickle.dumps(emb)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = pickle.loads(blob)
+    loaded.set_params(device="cpu")
+    np.testing.assert_allclose(loaded.transform(graphs), Z, rtol=1e-3, atol=1e-4)
