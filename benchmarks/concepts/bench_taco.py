@@ -37,7 +37,7 @@ from sklearn.preprocessing import LabelEncoder
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from sklot.concepts import TacoTransformer  # noqa: E402
-from sklot.datasets._concept_embeddings import make_xor_concept_embeddings  # noqa: E402
+from sklot.datasets import make_xor_concept_embeddings  # noqa: E402
 
 
 def mlp_probe(A, t, B, u):

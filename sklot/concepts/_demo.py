@@ -18,7 +18,7 @@ def run(output_dir: pathlib.Path) -> dict:
     import matplotlib.pyplot as plt
 
     from sklot.concepts import TacoTransformer
-    from sklot.datasets._concept_embeddings import make_xor_concept_embeddings
+    from sklot.datasets import make_xor_concept_embeddings
 
     output_dir = pathlib.Path(output_dir)
     X, y, s = make_xor_concept_embeddings(3000, 32, random_state=0)

@@ -15,6 +15,8 @@ _PUBLIC = {
     "make_ecological_bags": "sklot.datasets._bags",
     # images
     "load_fashion_mnist": "sklot.datasets._fashion_mnist",
+    # embeddings with a non-linearly encoded attribute (known answer for concept removal)
+    "make_xor_concept_embeddings": "sklot.datasets._concept_embeddings",
     # text with a protected attribute
     "load_bug_sentences": "sklot.datasets._text",
     "embed_texts": "sklot.datasets._text",

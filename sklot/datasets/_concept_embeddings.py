@@ -41,7 +41,7 @@ def make_xor_concept_embeddings(n_samples=4000, n_features=64, *, n_latent=10, n
 
     Examples
     --------
-    >>> from sklot.datasets._concept_embeddings import make_xor_concept_embeddings
+    >>> from sklot.datasets import make_xor_concept_embeddings
     >>> X, y, s = make_xor_concept_embeddings(200, 16, random_state=0)
     >>> X.shape, sorted(set(s.tolist())), sorted(set(y.tolist()))
     ((200, 16), [0, 1], [0, 1])

@@ -6,7 +6,7 @@ from sklearn.decomposition import PCA
 from sklearn.neural_network import MLPClassifier
 
 from sklot.concepts import TacoTransformer
-from sklot.datasets._concept_embeddings import make_xor_concept_embeddings
+from sklot.datasets import make_xor_concept_embeddings
 
 N_TRAIN = 1500
 
