@@ -101,7 +101,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components, n_features_in_)
+    components_ : ndarray of shape (n_components, ``n_features_in_``)
         Concept basis :math:`W` (row ``i`` is concept ``i``).
     importance_sensitive_ : ndarray of shape (n_components,)
         :math:`S_{T_i}^{s}`.
@@ -111,7 +111,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         :math:`\theta_i` in radians; None without a task label.
     concept_ranking_ : ndarray of shape (n_components,)
         Concept indices, most removable first.
-    removed_concepts_ : ndarray of shape (n_remove_,)
+    removed_concepts_ : ndarray of shape (``n_remove_``,)
         Removed concept indices, most removable first.
     kept_concepts_ : ndarray
         Kept concept indices, increasing.

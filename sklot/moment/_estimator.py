@@ -468,7 +468,7 @@ def _check_n_samples(n_samples):
 
 
 def _gaussian_sample(mean, precision, n, generator, device):
-    """``n`` draws of :math:`N(\text{mean}, \text{precision}^{-1})`: the initial latent."""
+    r"""``n`` draws of :math:`N(\text{mean}, \text{precision}^{-1})`: the initial latent."""
     chol = np.linalg.cholesky(np.linalg.inv(precision))
     eps = torch.randn((n, len(mean)), generator=generator, device=device, dtype=_DTYPE)
     return torch.as_tensor(mean, dtype=_DTYPE, device=device) + eps @ torch.as_tensor(chol.T, dtype=_DTYPE, device=device)

@@ -129,7 +129,7 @@ class ICNNPotential(nn.Module):
 
     @torch.no_grad()
     def init_quadratic(self, precision, center):
-        """Make :math:`w` match :math:`\tfrac12 (x-c)^\top P (x-c)` to second order at ``c``.
+        r"""Make :math:`w` match :math:`\tfrac12 (x-c)^\top P (x-c)` to second order at ``c``.
 
         The hidden branch stays on (with small output weights: a branch switched
         off would never learn, see :func:`nonnegative`); the quadratic and linear
