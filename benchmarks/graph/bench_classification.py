@@ -240,28 +240,31 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-graphs", type=int, default=1000)
     parser.add_argument("--methods", default="hg2v,infograph,wl")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random_state of the embedders and of the CV splits"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)  # the machine is shared; small graphs gain nothing from intra-op threads
     methods = args.methods.split(",")
     print(
         f"protocol={args.protocol} epochs={args.epochs} features={args.features} depth={args.depth} "
-        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr}"
+        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr} seed={args.seed}"
     )
     rows = []
     for name in args.datasets:
         graphs, y = load(name, args)
         res = {}
         if "hg2v" in methods:
-            Z, t, ep = hg2v_embeddings(graphs, args)
-            res["HG2V"] = (*evaluate(Z, y, args.protocol), t, ep)
+            Z, t, ep = hg2v_embeddings(graphs, args, seed=args.seed)
+            res["HG2V"] = (*evaluate(Z, y, args.protocol, seed=args.seed), t, ep)
         if "infograph" in methods:
-            Z, t, ep = infograph_embeddings(graphs, args)
-            res["InfoGraph"] = (*evaluate(Z, y, args.protocol), t, ep)
+            Z, t, ep = infograph_embeddings(graphs, args, seed=args.seed)
+            res["InfoGraph"] = (*evaluate(Z, y, args.protocol, seed=args.seed), t, ep)
         if "wl" in methods:
             t0 = time.perf_counter()
             K = wl_kernel(graphs)
             res["WL"] = (
-                *evaluate(K, y, args.protocol, precomputed=True),
+                *evaluate(K, y, args.protocol, precomputed=True, seed=args.seed),
                 time.perf_counter() - t0,
                 float("nan"),
             )
