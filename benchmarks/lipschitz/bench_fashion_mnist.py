@@ -37,8 +37,8 @@ def parse():
     p.add_argument(
         "--lr-schedule",
         choices=("constant", "cosine"),
-        default="constant",
-        help="sklot's lr_schedule (deel-torchlip always trains at the constant lr)",
+        default="cosine",
+        help="sklot's lr_schedule (its default; deel-torchlip always trains at the constant lr)",
     )
     p.add_argument("--alpha", type=float, default=0.98)
     p.add_argument("--margin", type=float, default=0.5)

@@ -124,8 +124,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         so unlike a plain re-parametrised network (whose growing raw weights
         shrink the effective step) the step size never decays by itself.
         """
-        schedule = getattr(self, "lr_schedule", "constant")
-        if schedule == "constant":
+        if self.lr_schedule == "constant":
             return None
         from skorch.callbacks import LRScheduler
         from torch.optim.lr_scheduler import CosineAnnealingLR

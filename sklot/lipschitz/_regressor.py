@@ -81,7 +81,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         max_epochs=100,
         batch_size=128,
         lr=3e-3,
-        lr_schedule="constant",
+        lr_schedule="cosine",
         validation_fraction=None,
         early_stopping=False,
         n_iter_no_change=5,

@@ -166,12 +166,12 @@ def test_cosine_lr_schedule_is_followed_epoch_by_epoch(digits_split):
     Xtr, _, ytr, _ = digits_split
     lr0, T = 1e-2, 6
     kw = dict(hidden_layer_sizes=(16,), max_epochs=T, batch_size=256, lr=lr0, random_state=0)
-    clf = LipschitzClassifier(lr_schedule="cosine", **kw).fit(Xtr[:300], ytr[:300])
+    clf = LipschitzClassifier(**kw).fit(Xtr[:300], ytr[:300])  # cosine is the default
     lrs = np.array([row["event_lr"] for row in clf.history_])
     expected = lr0 * (1 + np.cos(np.pi * np.arange(T) / T)) / 2
     np.testing.assert_allclose(lrs, expected, rtol=1e-10)
-    # the default keeps the rate constant, and a scheduled fit differs from it
-    const = LipschitzClassifier(**kw).fit(Xtr[:300], ytr[:300])
+    # "constant" keeps the rate constant, and the annealed fit differs from it
+    const = LipschitzClassifier(lr_schedule="constant", **kw).fit(Xtr[:300], ytr[:300])
     assert "event_lr" not in const.history_[-1]
     assert not np.allclose(const.decision_function(Xtr[:20]), clf.decision_function(Xtr[:20]))
     with pytest.raises(ValueError, match="lr_schedule"):
