@@ -34,6 +34,12 @@ def parse():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument(
+        "--lr-schedule",
+        choices=("constant", "cosine"),
+        default="cosine",
+        help="sklot's lr_schedule (its default; deel-torchlip always trains at the constant lr)",
+    )
     p.add_argument("--alpha", type=float, default=0.98)
     p.add_argument("--margin", type=float, default=0.5)
     p.add_argument("--threads", type=int, default=1)
@@ -151,6 +157,7 @@ def train_sklot(Xtr, ytr, args):
         max_epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        lr_schedule=args.lr_schedule,
         device="cpu",
         random_state=args.seed,
         verbose=0,
@@ -193,7 +200,7 @@ def main():
     Xte, yte = load_fashion_mnist(subset="test", return_X_y=True)
     print(
         f"Fashion-MNIST: {len(Xtr)} train / {len(Xte)} test; epochs={args.epochs} batch={args.batch_size} "
-        f"lr={args.lr} alpha={args.alpha} margin={args.margin} threads={args.threads}",
+        f"lr={args.lr} (sklot schedule: {args.lr_schedule}) alpha={args.alpha} margin={args.margin} threads={args.threads}",
         flush=True,
     )
     res = {"args": vars(args)}

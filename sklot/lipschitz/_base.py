@@ -25,6 +25,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -104,6 +105,7 @@ class _LipschitzBase(TorchEstimatorMixin):
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
+            callbacks=self._lr_callbacks(),
             net_class=LipschitzNet,
         )
         net.fit(X, y_t)
@@ -112,6 +114,22 @@ class _LipschitzBase(TorchEstimatorMixin):
         self.exported_module_ = export(self.module_).double()
         self.lipschitz_bound_ = lipschitz_bound(self.exported_module_)
         self.n_iter_ = len(net.history)
+
+    def _lr_callbacks(self):
+        """skorch callbacks implementing ``lr_schedule`` (None for a constant rate).
+
+        "cosine": :math:`\\eta_t = \\eta_0 (1 + \\cos(\\pi t / T)) / 2` for epoch
+        :math:`t = 0, \\dots, T - 1`, :math:`T` = ``max_epochs``. The layers'
+        weights are reprojected onto the orthonormal manifold after every step,
+        so unlike a plain re-parametrised network (whose growing raw weights
+        shrink the effective step) the step size never decays by itself.
+        """
+        if self.lr_schedule == "constant":
+            return None
+        from skorch.callbacks import LRScheduler
+        from torch.optim.lr_scheduler import CosineAnnealingLR
+
+        return [("lr_scheduler", LRScheduler(CosineAnnealingLR, T_max=self.max_epochs, step_every="epoch"))]
 
     # -- inference -------------------------------------------------------------
     def _exported(self):

@@ -43,7 +43,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
     loss : {"squared_error", "absolute_error", "huber"} or callable, default="squared_error"
         A callable is ``loss(y_pred, y_true) -> scalar tensor``.
     hidden_layer_sizes, architecture, image_shape, activation, max_epochs, batch_size, lr,
-    validation_fraction, early_stopping, n_iter_no_change, device, random_state, verbose
+    lr_schedule, validation_fraction, early_stopping, n_iter_no_change, device, random_state, verbose
         As in :class:`~sklot.lipschitz.LipschitzClassifier`.
 
     Attributes
@@ -81,6 +81,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         max_epochs=100,
         batch_size=128,
         lr=3e-3,
+        lr_schedule="cosine",
         validation_fraction=None,
         early_stopping=False,
         n_iter_no_change=5,
@@ -97,6 +98,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change

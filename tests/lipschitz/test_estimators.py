@@ -160,3 +160,19 @@ def test_wasserstein_matches_pot_emd2():
     assert w.distance_ <= exact * (1 + 1e-6)
     # ...and the trained critic gets close to it
     assert w.distance_ >= 0.93 * exact
+
+
+def test_cosine_lr_schedule_is_followed_epoch_by_epoch(digits_split):
+    Xtr, _, ytr, _ = digits_split
+    lr0, T = 1e-2, 6
+    kw = dict(hidden_layer_sizes=(16,), max_epochs=T, batch_size=256, lr=lr0, random_state=0)
+    clf = LipschitzClassifier(**kw).fit(Xtr[:300], ytr[:300])  # cosine is the default
+    lrs = np.array([row["event_lr"] for row in clf.history_])
+    expected = lr0 * (1 + np.cos(np.pi * np.arange(T) / T)) / 2
+    np.testing.assert_allclose(lrs, expected, rtol=1e-10)
+    # "constant" keeps the rate constant, and the annealed fit differs from it
+    const = LipschitzClassifier(lr_schedule="constant", **kw).fit(Xtr[:300], ytr[:300])
+    assert "event_lr" not in const.history_[-1]
+    assert not np.allclose(const.decision_function(Xtr[:20]), clf.decision_function(Xtr[:20]))
+    with pytest.raises(ValueError, match="lr_schedule"):
+        LipschitzClassifier(lr_schedule="linear").fit(Xtr[:50], ytr[:50])
