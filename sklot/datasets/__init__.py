@@ -23,6 +23,7 @@ _PUBLIC = {
     # graphs
     "load_tu_dataset": "sklot.datasets._tu",
     "make_structure_graphs": "sklot.datasets._graph_generators",
+    "make_ring_of_cliques": "sklot.datasets._graph_generators",
 }
 
 

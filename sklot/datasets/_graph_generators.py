@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["make_structure_graphs"]
+__all__ = ["make_ring_of_cliques", "make_structure_graphs"]
 
 KINDS = ("sbm", "cycles")
 
@@ -106,3 +106,36 @@ def make_structure_graphs(n_graphs=200, kind="sbm", n_nodes=(40, 60), mean_degre
             Data(edge_index=torch.as_tensor(ei, dtype=torch.long), num_nodes=n, y=torch.tensor([int(label)]))
         )
     return graphs, y.astype(np.int64)
+
+
+def make_ring_of_cliques(n_cliques, clique_size):
+    """Cliques on consecutive node blocks, clique ``i`` joined to clique ``i+1`` by one edge.
+
+    The graph with a known coarsening: Loukas coarsening at the matching
+    reduction should contract it clique by clique.
+
+    Parameters
+    ----------
+    n_cliques : int
+    clique_size : int
+
+    Returns
+    -------
+    networkx.Graph with ``n_cliques * clique_size`` nodes.
+
+    Examples
+    --------
+    >>> from sklot.datasets import make_ring_of_cliques
+    >>> g = make_ring_of_cliques(3, 4)
+    >>> g.number_of_nodes(), g.number_of_edges()
+    (12, 21)
+    """
+    import networkx as nx
+
+    g = nx.Graph()
+    for c in range(n_cliques):
+        nodes = range(c * clique_size, (c + 1) * clique_size)
+        g.add_edges_from((u, v) for u in nodes for v in nodes if u < v)
+    for c in range(n_cliques):
+        g.add_edge(c * clique_size, ((c + 1) % n_cliques) * clique_size + 1)
+    return g

@@ -3,18 +3,6 @@
 import pathlib
 
 
-def _ring_of_cliques(n_cliques, size):
-    import networkx as nx
-
-    g = nx.Graph()
-    for c in range(n_cliques):
-        nodes = range(c * size, (c + 1) * size)
-        g.add_edges_from((u, v) for u in nodes for v in nodes if u < v)
-    for c in range(n_cliques):
-        g.add_edge(c * size, ((c + 1) % n_cliques) * size + 1)
-    return g
-
-
 def run(output_dir: pathlib.Path) -> dict:
     """Coarsen a ring of cliques and embed unseen structure-only graphs; save two plots."""
     import matplotlib.pyplot as plt
@@ -23,13 +11,15 @@ def run(output_dir: pathlib.Path) -> dict:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from sklot.datasets import make_ring_of_cliques
+
     from sklot.datasets import make_structure_graphs
     from sklot.graph import LoukasGraphEmbedder, coarsen, coarsening_quality
 
     output_dir = pathlib.Path(output_dir)
     scores = {}
     # 1. coarsening: epsilon against the number of supernodes on 6 cliques of 8 nodes
-    g = _ring_of_cliques(6, 8)
+    g = make_ring_of_cliques(6, 8)
     n_coarse = [24, 12, 6, 4, 3, 2]
     eps = []
     for n in n_coarse:

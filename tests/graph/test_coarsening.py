@@ -7,18 +7,11 @@ import scipy.sparse as sp
 from sklot.graph import coarsen, coarsening_quality
 from sklot.graph.coarsening import coarse_weights, coarsening_matrix, local_variation_cost
 from sklot.graph.coarsening._local_variation import _edge_costs
+from sklot.datasets import make_ring_of_cliques
 from sklot.graph.coarsening._spectrum import laplacian, smallest_eigenpairs
 
 
-def ring_of_cliques(n_cliques, size):
-    """Cliques on consecutive node blocks, clique i joined to clique i+1 by one edge."""
-    g = nx.Graph()
-    for c in range(n_cliques):
-        nodes = range(c * size, (c + 1) * size)
-        g.add_edges_from((u, v) for u in nodes for v in nodes if u < v)
-    for c in range(n_cliques):
-        g.add_edge(c * size, ((c + 1) % n_cliques) * size + 1)
-    return g
+ring_of_cliques = make_ring_of_cliques
 
 
 def total_matrix(levels, n):
