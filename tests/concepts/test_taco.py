@@ -1,5 +1,7 @@
 """TacoTransformer's behaviour: non-linear leakage removed, task kept, concepts paired right."""
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -68,10 +70,14 @@ def test_decomposition_is_fitted_on_training_data_and_transform_is_inductive(xor
     pca = PCA(20, svd_solver="full").fit(Xtr)
     # same subspace, row by row (up to sign)
     np.testing.assert_allclose(np.abs(np.sum(pca.components_ * fitted.components_, axis=1)), 1.0, atol=1e-8)
-    keep = fitted.kept_concepts_
+    keep, removed = fitted.kept_concepts_, fitted.removed_concepts_
     U = (Xte - pca.mean_) @ pca.components_.T
+    # residual="keep" (default): the input minus the removed concepts' contribution
+    np.testing.assert_allclose(fitted.transform(Xte), Xte - U[:, removed] @ pca.components_[removed], atol=1e-8)
+    # residual="drop": the rank r - k reconstruction from the kept concepts (reference code)
+    drop = copy.deepcopy(fitted).set_params(residual="drop")  # same fit, other output
     expected = U[:, keep] @ pca.components_[keep] + pca.mean_
-    np.testing.assert_allclose(fitted.transform(Xte), expected, atol=1e-8)
+    np.testing.assert_allclose(drop.transform(Xte), expected, atol=1e-8)
     # row-wise: a subset transforms the same alone as with the others
     np.testing.assert_allclose(fitted.transform(Xte[:7]), fitted.transform(Xte)[:7], atol=1e-12)
 
