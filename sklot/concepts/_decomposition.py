@@ -42,6 +42,15 @@ class ConceptBasis:
         keep = np.asarray(keep, dtype=np.intp)
         return U[:, keep] @ self.components[keep] + self.offset
 
+    def remove(self, X, U, removed):
+        """:math:`X - U_{:, R} W_R`: subtract the removed concepts' contribution, keep the residual.
+
+        Equals ``reconstruct(U, keep) + delta`` with the residual
+        :math:`\\delta = X - U W - b` and ``keep`` the complement of ``removed``.
+        """
+        removed = np.asarray(removed, dtype=np.intp)
+        return X - U[:, removed] @ self.components[removed]
+
 
 def fit_concept_basis(X, n_components, method="pca", *, random_state=None):
     """Fit the concept decomposition on training embeddings ``X``.

@@ -1,11 +1,13 @@
 """Choosing how many concepts to remove: the cross-validated removal curve.
 
 For ``k = 0 .. r - 1`` removed concepts (in ranking order), fresh MLP probes
-(:func:`~sklot.concepts._scorers.train_mlp_scorer`) are trained on the kept
-concept coefficients :math:`U_{:, K}` of the training folds and scored on the
-held-out fold: accuracy on the protected attribute and on the task. A probe
-on :math:`U_{:, K}` sees the same information as one on the reconstruction
-:math:`U_{:, K} W_K + b` (``W`` has full row rank), at ``r/d`` of the cost.
+(:func:`~sklot.concepts._scorers.train_mlp_scorer`) are trained on the
+embeddings with those concepts removed (as the transformer outputs them) on
+the training folds and scored on the held-out fold: accuracy on the
+protected attribute and on the task. When the output is the rank-reduced
+reconstruction :math:`U_{:, K} W_K + b`, the probes are given the kept
+coefficients :math:`U_{:, K}` instead: the same information (``W`` has full
+row rank) at ``r/d`` of the cost.
 
 The attribute's floor is the accuracy of predicting it from the task label
 alone (the paper's floor, 0.627 on Bias in Bios), or from nothing (the
@@ -46,13 +48,14 @@ def _floor_accuracy(s_train, y_train, s_test, y_test):
     return float((guess == s_test).mean())
 
 
-def removal_curve(U, s, y, ranking, *, cv, device, seed, max_epochs=100, verbose=0):
+def removal_curve(features, s, y, ranking, *, cv, device, seed, max_epochs=100, verbose=0):
     """Cross-validated probe accuracies as concepts are removed in ranking order.
 
     Parameters
     ----------
-    U : ndarray of shape (n, r)
-        Concept coefficients.
+    features : callable
+        ``features(removed)`` -> ndarray of shape (n, p): what the probes see
+        once the concepts ``removed`` (an index array) are removed.
     s : ndarray of shape (n,) of int codes
         Protected attribute.
     y : ndarray of shape (n,) of int codes, or None
@@ -69,21 +72,20 @@ def removal_curve(U, s, y, ranking, *, cv, device, seed, max_epochs=100, verbose
         ``n_removed`` (0 .. r-1), ``sensitive_accuracy``, ``task_accuracy``
         (None without task), ``sensitive_floor`` (float).
     """
-    r = U.shape[1]
+    r = len(ranking)
     n_s = int(s.max()) + 1
     n_y = None if y is None else int(y.max()) + 1
     if np.bincount(s).min() < cv:
         raise ValueError(f"n_remove='auto' needs at least cv={cv} samples of each attribute class.")
-    folds = list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(U, s))
+    folds = list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(np.zeros((len(s), 1)), s))
     sens = np.zeros((r, cv))
     task = None if y is None else np.zeros((r, cv))
     floor = np.mean(
         [_floor_accuracy(s[tr], None if y is None else y[tr], s[te], None if y is None else y[te]) for tr, te in folds]
     )
     for k in range(r):
-        keep = np.sort(ranking[k:])
+        Z = features(np.asarray(ranking[:k]))
         for f, (tr, te) in enumerate(folds):
-            Z = U[:, keep]
             sens[k, f] = _probe_accuracy(Z[tr], s[tr], Z[te], s[te], n_s, device, seed + 7 * f + 1, max_epochs)
             if y is not None:
                 task[k, f] = _probe_accuracy(Z[tr], y[tr], Z[te], y[te], n_y, device, seed + 7 * f + 2, max_epochs)

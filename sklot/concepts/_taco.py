@@ -41,13 +41,22 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
 
     small angles being important for the attribute and unimportant for the
     task (without a task label, by :math:`S_{T_i}^{s}` alone), and the
-    ``n_remove`` first are dropped:
+    ``n_remove`` first are dropped. By default (``residual="keep"``) their
+    contribution is subtracted and everything else is kept, residual included:
 
     .. math::
 
-        \operatorname{transform}(a) = u_{K} W_{K} + b,\qquad K = \text{kept concepts},
+        \operatorname{transform}(a) = a - u_{R} W_{R}
+        = u_{K} W_{K} + b + \delta,\qquad \delta = a - u W - b,
 
-    with the same index set :math:`K` for the coefficients and the basis rows.
+    which is exactly the embedding on which the Sobol indices measured the
+    effect of masking the concepts :math:`R` (mask 1 on :math:`R`, the
+    residual re-injected). ``residual="drop"`` returns the rank
+    :math:`r - k` reconstruction of the reference code,
+    :math:`u_{K} W_{K} + b`, which also discards whatever the :math:`r`
+    concepts do not capture (with :math:`r \ll d`, task information too).
+    The same index set :math:`K` (complement :math:`R`) is used for the
+    coefficients and the basis rows.
 
     Parameters
     ----------
@@ -63,6 +72,12 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         stored in ``removal_curve_``.
     decomposition : {"pca", "svd", "ica", "nmf"}, default="pca"
         Concept decomposition; ``"nmf"`` needs non-negative embeddings.
+    residual : {"keep", "drop"}, default="keep"
+        ``"keep"``: the output is the input minus the removed concepts'
+        contribution, :math:`a - u_R W_R` (the perturbation whose effect the
+        Sobol indices measure). ``"drop"``: the output is rebuilt from the kept
+        concepts only, :math:`u_K W_K + b` (the reference code's output; it
+        also loses the part of the embeddings outside the concepts' span).
     sensitive_estimator : None, fitted classifier or callable, default=None
         Scorer of the protected attribute. None trains an MLP (128 hidden
         units) on the training embeddings through sklot's training engine. A
@@ -158,6 +173,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_remove": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "decomposition": [StrOptions(set(DECOMPOSITIONS))],
+        "residual": [StrOptions({"keep", "drop"})],
         "sensitive_estimator": _SCORER,
         "task_estimator": _SCORER,
         "y_role": [StrOptions({"task", "sensitive"})],
@@ -177,6 +193,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         n_components=20,
         n_remove=3,
         decomposition="pca",
+        residual="keep",
         sensitive_estimator=None,
         task_estimator=None,
         y_role="task",
@@ -192,6 +209,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         self.n_components = n_components
         self.n_remove = n_remove
         self.decomposition = decomposition
+        self.residual = residual
         self.sensitive_estimator = sensitive_estimator
         self.task_estimator = task_estimator
         self.y_role = y_role
@@ -320,8 +338,17 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         # 5. How many to remove.
         self.removal_curve_ = None
         if self.n_remove == "auto":
+            # Probes see what transform outputs: with the residual kept, the
+            # embeddings minus the removed concepts (d features); without it,
+            # the kept coefficients (as informative as u_K W_K + b, at r/d of the cost).
+            if self.residual == "keep":
+                def features(removed, X_=X[rows], U_=U[rows]):
+                    return basis.remove(X_, U_, removed)
+            else:
+                def features(removed, U_=U[rows]):
+                    return np.delete(U_, removed, axis=1)
             self.removal_curve_ = removal_curve(
-                U[rows], s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
+                features, s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
                 cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, verbose=verbose,
             )
             self.n_remove_ = choose_n_remove(self.removal_curve_, self.tol)
@@ -335,7 +362,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         return self
 
     def transform(self, X):
-        """Project embeddings on the kept concepts: :math:`u_K W_K + b`.
+        """Remove the concepts: :math:`a - u_R W_R` (``residual="keep"``) or :math:`u_K W_K + b` (``"drop"``).
 
         Parameters
         ----------
@@ -348,7 +375,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         """
         check_is_fitted(self, "kept_concepts_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._basis.reconstruct(self._basis.coefficients(X), self.kept_concepts_)
+        return self._remove(X, self.removed_concepts_)
 
     def remove_concepts(self, X, n_remove):
         """Embeddings with the ``n_remove`` top-ranked concepts removed, without refitting.
@@ -372,8 +399,14 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components:
             raise ValueError(f"n_remove must be an int in [0, {self.n_components - 1}]; got {n_remove!r}.")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        keep = np.sort(self.concept_ranking_[int(n_remove) :])
-        return self._basis.reconstruct(self._basis.coefficients(X), keep)
+        return self._remove(X, self.concept_ranking_[: int(n_remove)])
+
+    def _remove(self, X, removed):
+        U = self._basis.coefficients(X)
+        if self.residual == "keep":
+            return self._basis.remove(X, U, removed)
+        keep = np.setdiff1d(np.arange(self.n_components), removed)
+        return self._basis.reconstruct(U, keep)
 
     # ------------------------------------------------------------- helpers
     def _split_targets(self, y, sensitive):

@@ -1,8 +1,11 @@
 """TacoTransformer's behaviour: non-linear leakage removed, task kept, concepts paired right."""
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from sklot.concepts import TacoTransformer
@@ -68,10 +71,14 @@ def test_decomposition_is_fitted_on_training_data_and_transform_is_inductive(xor
     pca = PCA(20, svd_solver="full").fit(Xtr)
     # same subspace, row by row (up to sign)
     np.testing.assert_allclose(np.abs(np.sum(pca.components_ * fitted.components_, axis=1)), 1.0, atol=1e-8)
-    keep = fitted.kept_concepts_
+    keep, removed = fitted.kept_concepts_, fitted.removed_concepts_
     U = (Xte - pca.mean_) @ pca.components_.T
+    # residual="keep" (default): the input minus the removed concepts' contribution
+    np.testing.assert_allclose(fitted.transform(Xte), Xte - U[:, removed] @ pca.components_[removed], atol=1e-8)
+    # residual="drop": the rank r - k reconstruction from the kept concepts (reference code)
+    drop = copy.deepcopy(fitted).set_params(residual="drop")  # same fit, other output
     expected = U[:, keep] @ pca.components_[keep] + pca.mean_
-    np.testing.assert_allclose(fitted.transform(Xte), expected, atol=1e-8)
+    np.testing.assert_allclose(drop.transform(Xte), expected, atol=1e-8)
     # row-wise: a subset transforms the same alone as with the others
     np.testing.assert_allclose(fitted.transform(Xte[:7]), fitted.transform(Xte)[:7], atol=1e-12)
 
@@ -97,6 +104,32 @@ def test_same_index_order_for_coefficients_and_basis():
     order = np.argsort(taco.angles_)
     wrong = U[:, taco.kept_concepts_] @ W[order[1:]] + mean
     assert np.abs(wrong - out).max() > 1.0
+
+
+def test_residual_keep_preserves_what_the_concepts_do_not_capture():
+    # The attribute is the largest concept; the task lives in a low-variance
+    # direction that 3 PCA concepts do not capture (it is in the residual).
+    rng = np.random.default_rng(2)
+    Z = rng.normal(size=(1200, 8)) * np.array([5.0, 4.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    s = (Z[:, 0] > 0).astype(int)
+    y = (Z[:, 7] > 0).astype(int)
+    Q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+    X = Z @ Q.T
+    taco = TacoTransformer(n_components=3, n_remove=1, n_sobol_designs=16, max_epochs=30, device="cpu", random_state=0)
+    taco.fit(X[:800], y[:800], sensitive=s[:800])
+    assert taco.removed_concepts_.tolist() == [0]
+    drop = copy.deepcopy(taco).set_params(residual="drop")
+
+    def accuracy(out, t):
+        return LogisticRegression().fit(out[:800], t[:800]).score(out[800:], t[800:])
+
+    kept, dropped = taco.transform(X), drop.transform(X)
+    assert accuracy(X, y) > 0.95
+    assert accuracy(kept, y) > 0.95  # the residual (and the task in it) is kept
+    assert accuracy(dropped, y) < 0.65  # the rank-2 reconstruction lost it
+    assert accuracy(kept, s) < 0.6 and accuracy(dropped, s) < 0.6  # the attribute is gone either way
+    # with the residual kept, removing nothing is the identity
+    np.testing.assert_allclose(taco.remove_concepts(X, 0), X, atol=1e-10)
 
 
 def test_same_random_state_same_result_bit_for_bit(xor_data):
