@@ -22,6 +22,11 @@ Protocols (``--protocol``):
 * ``ref`` (HG2V reference code's): 10 repeats of a stratified 80/20 split, ``C``
   by 5-fold grid search on the 80%, accuracy on the 20%.
 
+HG2V runs with the estimator's defaults unless ``--epochs``/``--features``/``--lr``/
+``--readout``/... say otherwise. ``--select`` adds ``HG2V-nested``: HG2V is trained once
+per configuration of a small grid and, in each outer split, the configuration *and* ``C``
+with the best inner 5-fold CV accuracy are used (selection never sees the test part).
+
 Embeddings are learnt without labels on all graphs of a dataset (as in both
 papers). To keep CPU use sane on a shared machine, NCI1 is subsampled to
 ``--max-graphs`` graphs (stratified, fixed seed); everything is single-threaded.
@@ -332,7 +337,8 @@ def main():
                 Zc = trained[key]
                 if cfg.get("readout", args.readout) == "max-mean":
                     f = Zc.shape[1] // (3 * sub.depth)
-                    Zc = np.concatenate([Zc[:, 3 * f * i : 3 * f * i + 2 * f] for i in range(sub.depth)], axis=1)
+                    blocks = [Zc[:, 3 * f * i : 3 * f * i + 2 * f] for i in range(sub.depth)]
+                    Zc = np.concatenate(blocks, axis=1)
                 Zs[",".join(f"{k}={v}" for k, v in cfg.items())] = Zc
             acc, std, picks = evaluate_selected(Zs, y, args.protocol, seed=args.seed)
             res["HG2V-nested"] = (acc, std, t, float("nan"))

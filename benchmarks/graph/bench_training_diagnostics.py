@@ -43,7 +43,9 @@ def main():
     from sklot.graph._hg2v import HG2VLoss, HG2VModule
     from sklot.graph._pyramid import level_batches
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("dataset")
     parser.add_argument(
         "--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu")
@@ -61,7 +63,9 @@ def main():
     if len(graphs) > args.max_graphs:
         from sklearn.model_selection import train_test_split
 
-        keep, _ = train_test_split(np.arange(len(graphs)), train_size=args.max_graphs, stratify=y, random_state=0)
+        keep, _ = train_test_split(
+            np.arange(len(graphs)), train_size=args.max_graphs, stratify=y, random_state=0
+        )
         keep = np.sort(keep)
         graphs, y = [graphs[i] for i in keep], y[keep]
     depth = args.depth
@@ -106,7 +110,8 @@ def main():
                 ]
                 raw, x = red(b.x, g[0]), b.x
                 for l in range(depth):
-                    x = scatter(x, b[f"cluster_{l}"], 0, dim_size=int(b[f"n_nodes_{l + 1}"].sum()), reduce="mean")
+                    n_next = int(b[f"n_nodes_{l + 1}"].sum())
+                    x = scatter(x, b[f"cluster_{l}"], 0, dim_size=n_next, reduce="mean")
                     raw += red(x, g[l + 1])
                 parts = {
                     "ctx": ctx,
@@ -140,7 +145,8 @@ def main():
         loss = net.history[-1, "train_loss"] if done else float("nan")
         scores = {k: score(Z) for k, Z in variants(net.module_).items()}
         print(
-            f"{args.dataset} seed={args.seed} lr={args.lr} F={args.features} epoch {epoch:3d} loss {loss:.4f} "
+            f"{args.dataset} seed={args.seed} lr={args.lr} F={args.features} "
+            f"epoch {epoch:3d} loss {loss:.4f} "
             + " ".join(f"{k}: in {a:.3f} out {o:.3f}" for k, (a, o) in scores.items()),
             flush=True,
         )

@@ -71,7 +71,9 @@ class HG2VModule(nn.Module):
     - ``embed`` output: ``(n_graphs, len(READOUTS[readout]) * depth * n_features)``
     """
 
-    def __init__(self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4, readout="max-mean-sum"):
+    def __init__(
+        self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4, readout="max-mean-sum"
+    ):
         super().__init__()
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")

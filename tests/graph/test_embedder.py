@@ -81,7 +81,8 @@ def test_readout_sum_is_mean_times_supernode_count_and_max_mean_is_the_papers():
     assert Z.shape == (5, 3 * d * f) and P.shape == (5, 2 * d * f) == (5, paper.n_features_out_)
     # the readout does not touch training: same seed, same network, same max and mean blocks
     for level in range(d):
-        np.testing.assert_allclose(Z[:, 3 * f * level : 3 * f * level + 2 * f], P[:, 2 * f * level : 2 * f * (level + 1)])
+        max_mean = Z[:, 3 * f * level : 3 * f * level + 2 * f]
+        np.testing.assert_allclose(max_mean, P[:, 2 * f * level : 2 * f * (level + 1)])
     # sum over a graph's supernodes = mean x number of supernodes at that level
     from sklot._core.validation import check_graphs
 
