@@ -9,7 +9,10 @@ from ._pyramid import level_batches
 from .nn import KrylovConv
 from .nn.pool import LoukasSelectOutput, sum_pool
 
-__all__ = ["HG2VModule", "HG2VLoss"]
+__all__ = ["HG2VModule", "HG2VLoss", "READOUTS"]
+
+#: Graph readouts: the reductions over each graph's supernodes concatenated per level.
+READOUTS = {"max-mean": ("max", "mean"), "max-mean-sum": ("max", "mean", "sum")}
 
 
 def _gnn(kind, in_channels, out_channels, krylov_order):
@@ -48,7 +51,9 @@ class HG2VModule(nn.Module):
     ("contexts"), pooled by summing over each Loukas contraction set ``S``. As in
     the reference code, the contexts enter the next level without gradient
     (each level is trained by its own term of the objective). The graph embedding concatenates, over levels
-    ``l = 1..depth``, the max and the mean of ``X_l`` over the graph's supernodes.
+    ``l = 1..depth``, the max and the mean of ``X_l`` over the graph's supernodes
+    (``readout="max-mean"``, the paper's), plus their sum with ``readout="max-mean-sum"``:
+    the max and the mean are blind to how many supernodes a graph has, the sum is not.
 
     Parameters
     ----------
@@ -57,17 +62,23 @@ class HG2VModule(nn.Module):
     depth : int
     gnn : {"krylov", "gcn"}
     krylov_order : int
+    readout : {"max-mean-sum", "max-mean"}
 
     Shapes
     ------
     - input: a torch_geometric ``Batch`` of :class:`~sklot.graph._pyramid.PyramidData`
     - ``forward`` output: list over levels of ``(V_l, X_{l+1}, cluster_l)``
-    - ``embed`` output: ``(n_graphs, 2 * depth * n_features)``
+    - ``embed`` output: ``(n_graphs, len(READOUTS[readout]) * depth * n_features)``
     """
 
-    def __init__(self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4):
+    def __init__(
+        self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4, readout="max-mean-sum"
+    ):
         super().__init__()
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")
         self.depth = depth
+        self.readout = readout
         self.input_lin = nn.Linear(in_features, n_features)
         self.word_gnns = nn.ModuleList(_gnn(gnn, n_features, n_features, krylov_order) for _ in range(depth))
         self.context_gnns = nn.ModuleList(
@@ -98,8 +109,8 @@ class HG2VModule(nn.Module):
         parts = []
         for l, (_, contexts, _) in enumerate(levels):
             idx = graph_of[l + 1]
-            parts.append(scatter(contexts, idx, dim=0, dim_size=n_graphs, reduce="max"))
-            parts.append(scatter(contexts, idx, dim=0, dim_size=n_graphs, reduce="mean"))
+            for reduce in READOUTS[self.readout]:
+                parts.append(scatter(contexts, idx, dim=0, dim_size=n_graphs, reduce=reduce))
         return torch.cat(parts, dim=1)
 
 
