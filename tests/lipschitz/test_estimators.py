@@ -21,6 +21,20 @@ def test_digits_accuracy_small_net(digits_clf, digits_split):
     assert abs(digits_clf.lipschitz_bound_ - 1.0) < 1e-3
 
 
+def test_exported_weights_are_orthonormal_after_training(digits_clf):
+    # Every singular value of every exported OrthoLinear weight is 1 (not only the
+    # largest): a singular value below 1 would waste certified radius, one above 1
+    # would break the certificate.
+    from torch import nn
+
+    layers = [m for m in digits_clf.exported_module_.modules() if isinstance(m, nn.Linear)]
+    assert len(layers) == 3
+    for layer in layers:
+        s = torch.linalg.svdvals(layer.weight.detach().double())
+        assert s.numel() == min(layer.weight.shape)
+        np.testing.assert_allclose(s.numpy(), 1.0, atol=1e-3)
+
+
 def test_export_equals_decision_function_and_pickle(digits_clf, digits_split):
     _, Xte, _, _ = digits_split
     mod = digits_clf.export()
