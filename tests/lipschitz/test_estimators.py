@@ -176,14 +176,20 @@ def test_wasserstein_matches_pot_emd2():
     assert w.distance_ >= 0.93 * exact
 
 
-def test_cosine_lr_schedule_is_followed_epoch_by_epoch(digits_split):
+def test_cosine_lr_schedule_is_followed_step_by_step(digits_split):
     Xtr, _, ytr, _ = digits_split
     lr0, T = 1e-2, 6
-    kw = dict(hidden_layer_sizes=(16,), max_epochs=T, batch_size=256, lr=lr0, random_state=0)
+    kw = dict(hidden_layer_sizes=(16,), max_epochs=T, batch_size=128, lr=lr0, random_state=0)
     clf = LipschitzClassifier(**kw).fit(Xtr[:300], ytr[:300])  # cosine is the default
-    lrs = np.array([row["event_lr"] for row in clf.history_])
-    expected = lr0 * (1 + np.cos(np.pi * np.arange(T) / T)) / 2
-    np.testing.assert_allclose(lrs, expected, rtol=1e-10)
+    S = T * 3  # 300 samples in batches of 128: 3 steps per epoch
+    first = np.array([row["event_lr"] for row in clf.history_])
+    last = np.array([row["event_lr_last"] for row in clf.history_])
+    np.testing.assert_allclose(first, lr0 * (1 + np.cos(np.pi * 3 * np.arange(T) / S)) / 2, rtol=1e-10)
+    np.testing.assert_allclose(last, lr0 * (1 + np.cos(np.pi * (3 * np.arange(1, T + 1) - 1) / S)) / 2, rtol=1e-10)
+    # a validation split shortens the epoch: 240 training samples, 2 steps per epoch
+    val = LipschitzClassifier(validation_fraction=0.2, **kw).fit(Xtr[:300], ytr[:300])
+    last = np.array([row["event_lr_last"] for row in val.history_])
+    np.testing.assert_allclose(last, lr0 * (1 + np.cos(np.pi * (2 * np.arange(1, T + 1) - 1) / (2 * T))) / 2)
     # "constant" keeps the rate constant, and the annealed fit differs from it
     const = LipschitzClassifier(lr_schedule="constant", **kw).fit(Xtr[:300], ytr[:300])
     assert "event_lr" not in const.history_[-1]
