@@ -38,9 +38,14 @@ def parse():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam rate of deel-torchlip (its notebook's) and unconstrained")
     p.add_argument(
-        "--sklot-lr", type=float, default=None, help="sklot's peak Adam rate (default: LipschitzClassifier's, 3e-3)"
+        "--lr", type=float, default=1e-3, help="Adam rate of deel-torchlip (its notebook's) and unconstrained"
+    )
+    p.add_argument(
+        "--sklot-lr",
+        type=float,
+        default=None,
+        help="sklot's peak Adam rate (default: LipschitzClassifier's, 3e-3)",
     )
     p.add_argument(
         "--lr-schedule",
@@ -208,7 +213,8 @@ def main():
     Xte, yte = load_fashion_mnist(subset="test", return_X_y=True)
     print(
         f"Fashion-MNIST: {len(Xtr)} train / {len(Xte)} test; epochs={args.epochs} batch={args.batch_size} "
-        f"lr={args.lr} (sklot: lr={args.sklot_lr or 'default'}, schedule {args.lr_schedule}) alpha={args.alpha} margin={args.margin} threads={args.threads}",
+        f"lr={args.lr} (sklot: lr={args.sklot_lr or 'default'}, schedule {args.lr_schedule}) "
+        f"alpha={args.alpha} margin={args.margin} threads={args.threads}",
         flush=True,
     )
     res = {"args": vars(args)}

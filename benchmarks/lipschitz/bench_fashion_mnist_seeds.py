@@ -53,7 +53,10 @@ def parse():
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3, help="deel-torchlip's Adam rate (its notebook's)")
     p.add_argument(
-        "--sklot-lr", type=float, default=None, help="sklot's peak Adam rate (default: LipschitzClassifier's, 3e-3)"
+        "--sklot-lr",
+        type=float,
+        default=None,
+        help="sklot's peak Adam rate (default: LipschitzClassifier's, 3e-3)",
     )
     p.add_argument("--alpha", type=float, default=0.98)
     p.add_argument("--margin", type=float, default=0.5)
@@ -123,7 +126,8 @@ def main():
     params = sklot_params(args)
     print(
         f"Fashion-MNIST: {len(Xtr)} train, evaluated on the {where} ({len(Xev)}); epochs={args.epochs} "
-        f"seeds={args.seeds} batch={args.batch_size} deel lr={args.lr} alpha={args.alpha} margin={args.margin} "
+        f"seeds={args.seeds} batch={args.batch_size} deel lr={args.lr} "
+        f"alpha={args.alpha} margin={args.margin} "
         f"threads={args.threads}\nsklot parameters: {params}",
         flush=True,
     )
@@ -155,17 +159,20 @@ def main():
             sv = " ".join(f"[{lo:.4f},{hi:.4f}]" for lo, hi in r["singular_values"])
             print(
                 f"{name:6s} seed {r['seed']}: acc {r['accuracy']:.4f}  VRA@36/255 {r['vra_36_255']:.4f}  "
-                f"VRA@0.5 {r['vra_0.5']:.4f}  epoch wall {r['epoch_wall_s']:.2f} s cpu {r['epoch_cpu_s']:.2f} s  "
+                f"VRA@0.5 {r['vra_0.5']:.4f}  epoch wall {r['epoch_wall_s']:.2f} s "
+                f"cpu {r['epoch_cpu_s']:.2f} s  "
                 f"L {r['lipschitz_bound']:.5f}  sv(min,max) {sv}"
             )
     means = {}
     for name, rs in rows.items():
         if rs:
-            means[name] = {k: float(np.mean([r[k] for r in rs])) for k in keys + ("epoch_cpu_s", "epoch_wall_s")}
+            cols = keys + ("epoch_cpu_s", "epoch_wall_s")
+            means[name] = {k: float(np.mean([r[k] for r in rs])) for k in cols}
             m = means[name]
             print(
                 f"{name:6s} mean  : acc {m['accuracy']:.4f}  VRA@36/255 {m['vra_36_255']:.4f}  "
-                f"VRA@0.5 {m['vra_0.5']:.4f}  epoch wall {m['epoch_wall_s']:.2f} s cpu {m['epoch_cpu_s']:.2f} s"
+                f"VRA@0.5 {m['vra_0.5']:.4f}  epoch wall {m['epoch_wall_s']:.2f} s "
+                f"cpu {m['epoch_cpu_s']:.2f} s"
             )
     if rows["deel"] and rows["sklot"]:
         s, d = means["sklot"], means["deel"]
@@ -173,7 +180,8 @@ def main():
         print(
             "sklot - deel (points): "
             + "  ".join(
-                f"{k} mean {100 * (s[k] - d[k]):+.2f} (per seed {', '.join(f'{100 * x:+.2f}' for x in diffs[k])})"
+                f"{k} mean {100 * (s[k] - d[k]):+.2f} "
+                f"(per seed {', '.join(f'{100 * x:+.2f}' for x in diffs[k])})"
                 for k in keys
             )
         )

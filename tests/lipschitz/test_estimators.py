@@ -185,7 +185,8 @@ def test_cosine_lr_schedule_is_followed_step_by_step(digits_split):
     first = np.array([row["event_lr"] for row in clf.history_])
     last = np.array([row["event_lr_last"] for row in clf.history_])
     np.testing.assert_allclose(first, lr0 * (1 + np.cos(np.pi * 3 * np.arange(T) / S)) / 2, rtol=1e-10)
-    np.testing.assert_allclose(last, lr0 * (1 + np.cos(np.pi * (3 * np.arange(1, T + 1) - 1) / S)) / 2, rtol=1e-10)
+    expected_last = lr0 * (1 + np.cos(np.pi * (3 * np.arange(1, T + 1) - 1) / S)) / 2
+    np.testing.assert_allclose(last, expected_last, rtol=1e-10)
     # a validation split shortens the epoch: 240 training samples, 2 steps per epoch
     val = LipschitzClassifier(validation_fraction=0.2, **kw).fit(Xtr[:300], ytr[:300])
     last = np.array([row["event_lr_last"] for row in val.history_])
