@@ -118,18 +118,18 @@ class _LipschitzBase(TorchEstimatorMixin):
     def _lr_callbacks(self):
         """skorch callbacks implementing ``lr_schedule`` (None for a constant rate).
 
-        "cosine": :math:`\\eta_t = \\eta_0 (1 + \\cos(\\pi t / T)) / 2` for epoch
-        :math:`t = 0, \\dots, T - 1`, :math:`T` = ``max_epochs``. The layers'
-        weights are reprojected onto the orthonormal manifold after every step,
-        so unlike a plain re-parametrised network (whose growing raw weights
-        shrink the effective step) the step size never decays by itself.
+        "cosine": :math:`\\eta_s = \\eta_0 (1 + \\cos(\\pi s / S)) / 2` at training step
+        :math:`s = 0, \\dots, S - 1`, :math:`S` = ``max_epochs`` times the number of
+        batches per epoch (:class:`~sklot.lipschitz._schedule.CosineAnnealingPerStep`).
+        The layers' weights are reprojected onto the orthonormal manifold after
+        every step, so unlike a plain re-parametrised network (whose growing raw
+        weights shrink the effective step) the step size never decays by itself.
         """
         if self.lr_schedule == "constant":
             return None
-        from skorch.callbacks import LRScheduler
-        from torch.optim.lr_scheduler import CosineAnnealingLR
+        from ._schedule import CosineAnnealingPerStep
 
-        return [("lr_scheduler", LRScheduler(CosineAnnealingLR, T_max=self.max_epochs, step_every="epoch"))]
+        return [("lr_scheduler", CosineAnnealingPerStep())]
 
     # -- inference -------------------------------------------------------------
     def _exported(self):

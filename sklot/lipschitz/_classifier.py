@@ -67,14 +67,18 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     lr : float, default=3e-3
         Adam learning rate.
     lr_schedule : {"cosine", "constant"}, default="cosine"
-        "cosine" anneals the rate once per epoch,
-        :math:`\eta_t = \eta_0 (1 + \cos(\pi t / T)) / 2` for epoch
-        :math:`t = 0, \dots, T - 1` with :math:`T` = ``max_epochs`` (the rate
-        of each epoch is in ``history_[t]["event_lr"]``). The weights are
-        reprojected onto the orthonormal manifold after every step, so the step
-        size never shrinks by itself. On Fashion-MNIST (dense 784-256-128-10,
-        HKR, Adam 1e-3, batch 256, 15 epochs) "cosine" gave 86.93% test
-        accuracy against 85.95% for "constant" (one seed each).
+        "cosine" anneals the rate before every training step,
+        :math:`\eta_s = \eta_0 (1 + \cos(\pi s / S)) / 2` for step
+        :math:`s = 0, \dots, S - 1`, :math:`S` = ``max_epochs`` times the
+        number of batches per epoch (``history_[t]["event_lr"]`` and
+        ``["event_lr_last"]`` hold the rates of the first and last steps of
+        epoch :math:`t`). The weights are reprojected onto the orthonormal
+        manifold after every step, so the step size never shrinks by itself.
+        On a validation split of Fashion-MNIST (50,000 / 10,000 training
+        images; dense 784-256-128-10, HKR, batch 256, 3 epochs, seeds 0-2)
+        per-step annealing from 3e-3 gave 86.16% accuracy / 81.21% VRA at
+        36/255, against 85.59% / 80.77% when annealed once per epoch and
+        84.02% / 78.82% at a constant 1e-3.
     validation_fraction : float or None, default=None
     early_stopping : bool, default=False
     n_iter_no_change : int, default=5

@@ -21,6 +21,20 @@ def test_digits_accuracy_small_net(digits_clf, digits_split):
     assert abs(digits_clf.lipschitz_bound_ - 1.0) < 1e-3
 
 
+def test_exported_weights_are_orthonormal_after_training(digits_clf):
+    # Every singular value of every exported OrthoLinear weight is 1 (not only the
+    # largest): a singular value below 1 would waste certified radius, one above 1
+    # would break the certificate.
+    from torch import nn
+
+    layers = [m for m in digits_clf.exported_module_.modules() if isinstance(m, nn.Linear)]
+    assert len(layers) == 3
+    for layer in layers:
+        s = torch.linalg.svdvals(layer.weight.detach().double())
+        assert s.numel() == min(layer.weight.shape)
+        np.testing.assert_allclose(s.numpy(), 1.0, atol=1e-3)
+
+
 def test_export_equals_decision_function_and_pickle(digits_clf, digits_split):
     _, Xte, _, _ = digits_split
     mod = digits_clf.export()
@@ -162,14 +176,21 @@ def test_wasserstein_matches_pot_emd2():
     assert w.distance_ >= 0.93 * exact
 
 
-def test_cosine_lr_schedule_is_followed_epoch_by_epoch(digits_split):
+def test_cosine_lr_schedule_is_followed_step_by_step(digits_split):
     Xtr, _, ytr, _ = digits_split
     lr0, T = 1e-2, 6
-    kw = dict(hidden_layer_sizes=(16,), max_epochs=T, batch_size=256, lr=lr0, random_state=0)
+    kw = dict(hidden_layer_sizes=(16,), max_epochs=T, batch_size=128, lr=lr0, random_state=0)
     clf = LipschitzClassifier(**kw).fit(Xtr[:300], ytr[:300])  # cosine is the default
-    lrs = np.array([row["event_lr"] for row in clf.history_])
-    expected = lr0 * (1 + np.cos(np.pi * np.arange(T) / T)) / 2
-    np.testing.assert_allclose(lrs, expected, rtol=1e-10)
+    S = T * 3  # 300 samples in batches of 128: 3 steps per epoch
+    first = np.array([row["event_lr"] for row in clf.history_])
+    last = np.array([row["event_lr_last"] for row in clf.history_])
+    np.testing.assert_allclose(first, lr0 * (1 + np.cos(np.pi * 3 * np.arange(T) / S)) / 2, rtol=1e-10)
+    expected_last = lr0 * (1 + np.cos(np.pi * (3 * np.arange(1, T + 1) - 1) / S)) / 2
+    np.testing.assert_allclose(last, expected_last, rtol=1e-10)
+    # a validation split shortens the epoch: 240 training samples, 2 steps per epoch
+    val = LipschitzClassifier(validation_fraction=0.2, **kw).fit(Xtr[:300], ytr[:300])
+    last = np.array([row["event_lr_last"] for row in val.history_])
+    np.testing.assert_allclose(last, lr0 * (1 + np.cos(np.pi * (2 * np.arange(1, T + 1) - 1) / (2 * T))) / 2)
     # "constant" keeps the rate constant, and the annealed fit differs from it
     const = LipschitzClassifier(lr_schedule="constant", **kw).fit(Xtr[:300], ytr[:300])
     assert "event_lr" not in const.history_[-1]

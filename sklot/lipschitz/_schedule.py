@@ -1,0 +1,67 @@
+"""Learning-rate schedule of the Lipschitz estimators (a skorch callback of the shared engine)."""
+
+import math
+
+from skorch.callbacks import Callback
+
+__all__ = ["CosineAnnealingPerStep"]
+
+
+class CosineAnnealingPerStep(Callback):
+    r"""Cosine annealing of every parameter group's rate, updated before each training step.
+
+    .. math::
+
+        \eta_s = \eta_0\,\frac{1 + \cos(\pi s / S)}{2},\qquad s = 0, \dots, S - 1,
+
+    with :math:`S` = ``max_epochs`` times the number of training batches per
+    epoch (read from the training set at the first epoch, so a validation
+    split is accounted for). At the first step of epoch :math:`t` the rate is
+    :math:`\eta_0 (1 + \cos(\pi t / T)) / 2` (:math:`T` = ``max_epochs``),
+    recorded as ``event_lr`` in the epoch's history row; the rate of the
+    epoch's last step is recorded as ``event_lr_last``. Annealing within each
+    epoch (rather than once per epoch) lets short trainings end at a small
+    rate: with 3 epochs a per-epoch schedule trains the whole last epoch at
+    :math:`\eta_0 / 4`.
+    """
+
+    def initialize(self):
+        self.step_ = 0
+        self.total_steps_ = None
+        self.base_lrs_ = None
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.step_ = 0
+        self.total_steps_ = None
+        self.base_lrs_ = [group["lr"] for group in net.optimizer_.param_groups]
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        if self.total_steps_ is None:
+            n = len(dataset_train) if dataset_train is not None else 1
+            per_epoch = max(1, math.ceil(n / net.batch_size)) if net.batch_size and net.batch_size > 0 else 1
+            self.total_steps_ = per_epoch * net.max_epochs
+        self._first_lr = None
+
+    def _factor(self):
+        s = min(self.step_, self.total_steps_ - 1)
+        return (1.0 + math.cos(math.pi * s / self.total_steps_)) / 2.0
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        f = self._factor()
+        for group, lr in zip(net.optimizer_.param_groups, self.base_lrs_):
+            group["lr"] = lr * f
+        if self._first_lr is None:
+            self._first_lr = self.base_lrs_[0] * f
+        self._last_lr = self.base_lrs_[0] * f
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.step_ += 1
+
+    def on_epoch_end(self, net, **kwargs):
+        if self._first_lr is not None:
+            net.history.record("event_lr", self._first_lr)
+            net.history.record("event_lr_last", self._last_lr)
