@@ -47,7 +47,7 @@ class _MatchLoss(torch.nn.Module):
 
 
 class BrenierICNNGenerator:
-    def __init__(self, hidden_layer_sizes=(64, 64), n_steps=1500, batch_size=256, lr=3e-3, seed=0):
+    def __init__(self, hidden_layer_sizes=(64, 64), n_steps=3000, batch_size=256, lr=1e-2, seed=0):
         self.hidden_layer_sizes, self.n_steps, self.batch_size, self.lr, self.seed = (
             hidden_layer_sizes, n_steps, batch_size, lr, seed)
 

@@ -27,7 +27,7 @@ out_dir = pathlib.Path(os.environ.get("SKLOT_EXAMPLES_OUT", "."))
 fig, axes = plt.subplots(3, 4, figsize=(16, 12))
 for row, (name, make) in zip(axes, TARGETS.items()):
     X = make(2000, random_state=0)
-    model = ConjugateMomentSampler(max_iter=200, random_state=0, verbose=0).fit(X)
+    model = ConjugateMomentSampler(random_state=0).fit(X)  # defaults (600 outer iterations)
     Xs = (X - model.mean_) / model.scale_
     Z = model.transform(X)
     latent = model.sample_latent(2000, random_state=1)

@@ -180,6 +180,22 @@ def test_gaussian_init_starts_at_the_fixed_point():
     assert np.median(np.linalg.norm(model.inverse_transform(x) - exact, axis=1)) < 0.1
 
 
+def test_sample_latent_decorrelates_duplicated_starting_particles(gaussian_2d):
+    # 4,000 chains start from the 256 persistent particles (drawn with replacement); after the
+    # MALA steps their nearest-neighbour distances must be those of independent draws of the
+    # closed-form latent N(a, S^1/3), not the near-zero distances of clumped duplicates.
+    from scipy.spatial import cKDTree
+
+    model, m, S, _ = gaussian_2d
+    a, S13, _ = gaussian_conjugate_moment(m, S)
+    latent = model.sample_latent(4000, random_state=1)
+    iid = np.random.default_rng(5).multivariate_normal(a, S13, size=4000)
+    nn = lambda Z: cKDTree(Z).query(Z, k=2)[0][:, 1]  # noqa: E731
+    ratio = np.median(nn(latent)) / np.median(nn(iid))
+    assert 0.85 < ratio < 1.15, ratio
+    assert np.mean(nn(latent) < 1e-3 * np.median(nn(iid))) < 0.005
+
+
 def test_same_seed_same_samples_and_pickle(gaussian_2d):
     model = gaussian_2d[0]
     np.testing.assert_array_equal(model.sample(20, random_state=3), model.sample(20, random_state=3))
@@ -229,3 +245,27 @@ def test_undamped_iteration_oscillates_on_a_wide_gaussian():
         means = np.array([h["latent_mean"][0] for h in model.history_])[3:]
         spread[beta] = means.std()
     assert spread[1.0] > 2 * spread[0.5]
+
+
+@pytest.mark.slow
+def test_default_schedule_separates_the_modes_of_a_ring():
+    # rho = grad w* # e^{-w} with a log-concave latent: separated modes need grad w* nearly
+    # piecewise constant, i.e. w nearly flat between the modes, so the quadratic part of w
+    # (identity at init) must shrink towards strong_convexity; while it stays large,
+    # grad w* is at most 1/lambda_min-Lipschitz on the latent and fills the gaps.
+    from sklot.moment._targets import make_ring_of_gaussians
+
+    X = make_ring_of_gaussians(2000, random_state=0)
+    model = ConjugateMomentSampler(random_state=0, device="cpu").fit(X)
+    quad = np.linalg.eigvalsh(model.potential_.quadratic_matrix().numpy())
+    assert quad.max() < 0.2  # alpha = 0.1 plus the learned part; 0.32 with 300 iterations at lr 1e-2
+    gen = model.sample(2000, random_state=1)
+    angle = 2 * np.pi * np.arange(8) / 8
+    centers = 4.0 * np.c_[np.cos(angle), np.sin(angle)]
+    dist = np.linalg.norm(gen[:, None] - centers[None], axis=-1).min(1)
+    # Beyond 3 standard deviations (0.4) of every mode: data 1 %, a Gaussian fitted to the
+    # data 73 %, this fit 19 % (measured 2026-11-28; generated points still bridge the
+    # modes along the ring, see docs/benchmarks/moment.md).
+    assert np.mean(dist > 1.2) < 0.25, np.mean(dist > 1.2)
+    # and the hole of the ring (radius < 2, no data) stays nearly empty
+    assert np.mean(np.linalg.norm(gen, axis=1) < 2.0) < 0.03
