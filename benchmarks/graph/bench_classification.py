@@ -316,7 +316,8 @@ def main():
     methods = args.methods.split(",")
     print(
         f"protocol={args.protocol} epochs={args.epochs} features={args.features} depth={args.depth} "
-        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr} lr_schedule={args.lr_schedule} readout={args.readout} "
+        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr} "
+        f"lr_schedule={args.lr_schedule} readout={args.readout} "
         f"infograph_lr={args.infograph_lr} seed={args.seed}"
     )
     rows = []

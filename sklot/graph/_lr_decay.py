@@ -11,8 +11,8 @@ class ReferenceLRDecay(Callback):
     This is the schedule of the HG2V reference code (Béthune et al., 2020,
     github.com/Algue-Rythme/GAT-Skip-Gram): the rate falls by a factor
     ``1.1 ** 50 ~ 117`` over ``n_epochs`` epochs. The epoch index is read from
-    the net's history, so repeated ``partial_fit`` calls continue the schedule. The rate of each epoch is recorded in the
-    history as ``"lr"``.
+    the net's history, so repeated ``partial_fit`` calls continue the schedule.
+    The rate of each epoch is recorded in the history as ``"lr"``.
 
     Parameters
     ----------
