@@ -148,6 +148,7 @@ def hg2v_embeddings(graphs, args, seed=0):
         max_epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        lr_schedule=args.lr_schedule,
         readout=args.readout,
         random_state=seed,
         device="cpu",
@@ -292,6 +293,9 @@ def main():
     parser.add_argument("--krylov-order", type=int, default=defaults["krylov_order"])
     parser.add_argument("--batch-size", type=int, default=defaults["batch_size"])
     parser.add_argument("--lr", type=float, default=defaults["lr"])
+    parser.add_argument(
+        "--lr-schedule", choices=["constant", "reference"], default=defaults["lr_schedule"]
+    )
     parser.add_argument("--readout", choices=["max-mean-sum", "max-mean"], default=defaults["readout"])
     parser.add_argument(
         "--infograph-lr", type=float, default=1e-3, help="Adam learning rate of the InfoGraph-style baseline"
@@ -312,7 +316,8 @@ def main():
     methods = args.methods.split(",")
     print(
         f"protocol={args.protocol} epochs={args.epochs} features={args.features} depth={args.depth} "
-        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr} readout={args.readout} "
+        f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr} "
+        f"lr_schedule={args.lr_schedule} readout={args.readout} "
         f"infograph_lr={args.infograph_lr} seed={args.seed}"
     )
     rows = []

@@ -41,6 +41,7 @@ def main():
     from sklot.graph._embedder import PyramidNet, _collate
     from sklot.graph._features import NodeFeaturizer
     from sklot.graph._hg2v import HG2VLoss, HG2VModule
+    from sklot.graph._lr_decay import ReferenceLRDecay
     from sklot.graph._pyramid import level_batches
 
     parser = argparse.ArgumentParser(
@@ -56,6 +57,14 @@ def main():
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--epochs", default="0,10,30", help="comma-separated epochs at which to evaluate")
     parser.add_argument("--max-graphs", type=int, default=1000)
+    parser.add_argument("--krylov-order", type=int, default=4)
+    parser.add_argument(
+        "--lr-decay",
+        type=int,
+        default=0,
+        help="N > 0: the reference code's decay lr * 1.1**(-50 e / N) at epoch e (N = total epochs)",
+    )
+    parser.add_argument("--variants", default=None, help="comma-separated subset of the readouts to score")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
@@ -84,7 +93,8 @@ def main():
         module__in_features=helper.featurizer_.n_features,
         module__n_features=args.features,
         module__depth=depth,
-        module__krylov_order=4,
+        module__krylov_order=args.krylov_order,
+        callbacks=[("lr_decay", ReferenceLRDecay(args.lr, args.lr_decay))] if args.lr_decay else None,
     )
     net.initialize()
 
@@ -123,6 +133,8 @@ def main():
                     "raw": raw,
                     "ctx+raw": raw + ctx,
                 }
+                if args.variants:
+                    parts = {k: parts[k] for k in args.variants.split(",")}
                 for k, v in parts.items():
                     out.setdefault(k, []).append(torch.cat(v, 1))
         module.train()
@@ -145,7 +157,8 @@ def main():
         loss = net.history[-1, "train_loss"] if done else float("nan")
         scores = {k: score(Z) for k, Z in variants(net.module_).items()}
         print(
-            f"{args.dataset} seed={args.seed} lr={args.lr} F={args.features} "
+            f"{args.dataset} seed={args.seed} lr={args.lr} decay={args.lr_decay} F={args.features} "
+            f"depth={depth} K={args.krylov_order} "
             f"epoch {epoch:3d} loss {loss:.4f} "
             + " ".join(f"{k}: in {a:.3f} out {o:.3f}" for k, (a, o) in scores.items()),
             flush=True,

@@ -70,6 +70,21 @@ def test_default_learning_rate_decreases_the_objective_every_epoch():
     assert loss[-1] < 0.99 * loss[0]
 
 
+def test_reference_lr_schedule_follows_the_reference_decay_and_changes_the_result():
+    # lr_e = lr * 1.1 ** (-50 e / max_epochs), the HG2V reference code's schedule
+    graphs = small_graphs()
+    params = {**FAST, "max_epochs": 4, "lr": 1e-2}
+    ref = LoukasGraphEmbedder(random_state=0, lr_schedule="reference", **params).fit(graphs)
+    expected = [1e-2 * 1.1 ** (-50.0 * e / 4) for e in range(4)]
+    np.testing.assert_allclose(ref.history_[:, "lr"], expected, rtol=1e-12)
+    const = LoukasGraphEmbedder(random_state=0, **params).fit(graphs)
+    a, b = ref.transform(graphs), const.transform(graphs)
+    assert not np.allclose(a, b)  # the decayed run takes smaller steps after the first epoch
+    np.testing.assert_allclose(
+        ref.history_[0, "train_loss"], const.history_[0, "train_loss"], rtol=1e-6
+    )  # the first epoch runs at the initial rate in both
+
+
 def test_readout_sum_is_mean_times_supernode_count_and_max_mean_is_the_papers():
     from sklot.graph._pyramid import pyramids
 
