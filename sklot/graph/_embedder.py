@@ -245,7 +245,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         """
         from ._features import NodeFeaturizer
         from ._hg2v import READOUTS, HG2VLoss, HG2VModule
-        from ._lr_decay import ReferenceLRDecay
+        from .._core.schedules import ReferenceLRDecay
 
         graphs = check_graphs(X)
         seed = draw_seed(self.random_state)

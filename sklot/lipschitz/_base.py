@@ -120,14 +120,14 @@ class _LipschitzBase(TorchEstimatorMixin):
 
         "cosine": :math:`\\eta_s = \\eta_0 (1 + \\cos(\\pi s / S)) / 2` at training step
         :math:`s = 0, \\dots, S - 1`, :math:`S` = ``max_epochs`` times the number of
-        batches per epoch (:class:`~sklot.lipschitz._schedule.CosineAnnealingPerStep`).
+        batches per epoch (:class:`~sklot._core.schedules.CosineAnnealingPerStep`).
         The layers' weights are reprojected onto the orthonormal manifold after
         every step, so unlike a plain re-parametrised network (whose growing raw
         weights shrink the effective step) the step size never decays by itself.
         """
         if self.lr_schedule == "constant":
             return None
-        from ._schedule import CosineAnnealingPerStep
+        from .._core.schedules import CosineAnnealingPerStep
 
         return [("lr_scheduler", CosineAnnealingPerStep())]
 
