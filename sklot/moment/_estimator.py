@@ -96,6 +96,15 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         Optimiser steps per outer iteration (warm-started).
     learning_rate : float, default=2e-2
         Adam learning rate (betas (0.5, 0.5)), cosine-decayed to a tenth over ``max_iter``.
+    averaging : float in [0, 1], default=0.5
+        Fraction of the last outer iterations whose network parameters are averaged
+        (Polyak-Ruppert tail averaging); the fitted potential is that average (still
+        convex: the parametrisation, not the values, makes the weights non-negative).
+        The stochastic fixed-point iteration ends in a noisy neighbourhood of its fixed
+        point, and the average of the iterates lies closer to it than any one of them:
+        on validation draws of the spiral the sliced Wasserstein distance to held-out
+        data fell from 0.142 / 0.247 (last iterate) to 0.109 / 0.143 (two draws; see
+        docs/benchmarks/moment.md). ``0`` keeps the last iterate.
     strong_convexity : float, default=0.1
         :math:`\\alpha` in :math:`w(x) = \\dots + \\alpha/2 \\|x\\|^2`.
     init : {"identity", "gaussian"}, default="identity"
@@ -166,6 +175,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         "damping": [Interval(Real, 0, 1, closed="right")],
         "n_inner_steps": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "averaging": [Interval(Real, 0, 1, closed="both")],
         "strong_convexity": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"identity", "gaussian"})],
         "factorization": [StrOptions({"conjugate", "moment"})],
@@ -191,6 +201,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         damping=0.5,
         n_inner_steps=5,
         learning_rate=2e-2,
+        averaging=0.5,
         strong_convexity=0.1,
         init="identity",
         factorization="conjugate",
@@ -212,6 +223,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         self.damping = damping
         self.n_inner_steps = n_inner_steps
         self.learning_rate = learning_rate
+        self.averaging = averaging
         self.strong_convexity = strong_convexity
         self.init = init
         self.factorization = factorization
@@ -298,6 +310,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
             # 100 x conjugate_tol and at most 20 L-BFGS iterations (the spec's reference setting).
             conjugate_tol=100 * self.conjugate_tol,
             conjugate_max_iter=min(20, self.conjugate_max_iter),
+            averaging=self.averaging,
             verbose=self.verbose,
         )
         for p in potential.parameters():

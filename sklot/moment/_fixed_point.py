@@ -132,6 +132,8 @@ def fixed_point_fit(
     generator=None,
     conjugate_tol=1e-4,
     conjugate_max_iter=50,
+    averaging=0.0,
+    callback=None,
     verbose=0,
 ):
     """Run the damped fixed-point iteration in place on ``potential``.
@@ -151,6 +153,14 @@ def fixed_point_fit(
         Stepped after every optimiser step.
     generator : torch.Generator
         On the device of ``data``; drives batches and Langevin noise.
+    averaging : float in [0, 1]
+        Fraction of the last outer steps whose parameters are averaged (Polyak-Ruppert
+        tail averaging); at the end the potential holds that average. 0 keeps the last
+        iterate. Averaging the raw parameters keeps :math:`w` convex: non-negativity is
+        built into the parametrisation, not imposed on the values.
+    callback : callable or None
+        ``callback(it, potential)`` after every outer step (``it`` counts from 1), before
+        the average is updated.
 
     Returns
     -------
@@ -166,6 +176,11 @@ def fixed_point_fit(
     warm = None  # warm starts of the inner conjugate solver (neural_dual)
     t0 = time.perf_counter()
     report_every = max(1, n_iter // 10)
+    if not 0.0 <= float(averaging) <= 1.0:
+        raise ValueError(f"averaging must be in [0, 1]; got {averaging!r}.")
+    params = list(potential.parameters())
+    avg_start = int(n_iter) - int(round(float(averaging) * int(n_iter)))
+    avg, n_avg = None, 0
     for it in range(int(n_iter)):
         particles, acceptance = langevin(
             potential, particles, step_size=step_size, n_steps=n_langevin_steps, generator=generator, method=sampler
@@ -202,6 +217,16 @@ def fixed_point_fit(
                 f"the fixed-point iteration diverged at outer step {it + 1}; lower damping, step_size "
                 "or learning_rate."
             )
+        if callback is not None:
+            callback(it + 1, potential)
+        if it >= avg_start:  # Polyak-Ruppert average of the last iterates
+            n_avg += 1
+            with torch.no_grad():
+                if avg is None:
+                    avg = [p.detach().clone() for p in params]
+                else:
+                    for a, p in zip(avg, params):
+                        a.add_(p.detach() - a, alpha=1.0 / n_avg)
         if verbose and ((it + 1) % report_every == 0 or it == 0):
             print(
                 f"[moment] iter {it + 1:5d}/{n_iter}  loss {loss:9.4g}  "
@@ -209,4 +234,8 @@ def fixed_point_fit(
                 f"accept {acceptance:.2f}  {time.perf_counter() - t0:6.1f}s",
                 flush=True,
             )
+    if avg is not None and n_avg > 1:
+        with torch.no_grad():
+            for a, p in zip(avg, params):
+                p.copy_(a)
     return particles, history

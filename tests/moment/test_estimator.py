@@ -269,3 +269,42 @@ def test_default_schedule_separates_the_modes_of_a_ring():
     assert np.mean(dist > 1.2) < 0.25, np.mean(dist > 1.2)
     # and the hole of the ring (radius < 2, no data) stays nearly empty
     assert np.mean(np.linalg.norm(gen, axis=1) < 2.0) < 0.03
+
+
+@pytest.mark.parametrize("averaging", [0.0, 0.3, 1.0])
+def test_tail_averaging_is_the_mean_of_the_last_iterates(averaging):
+    # The fitted parameters are the arithmetic mean of the iterates of the last
+    # round(averaging * n_iter) outer steps (recorded independently by the callback);
+    # averaging=0 keeps the last iterate. Raw parameters are averaged, so w stays convex.
+    import torch
+
+    from sklot.moment import ICNNPotential
+    from sklot.moment._fixed_point import fixed_point_fit
+
+    torch.manual_seed(0)
+    w = ICNNPotential(2, (8, 8)).double()
+    data = torch.as_tensor(np.random.default_rng(0).normal(size=(200, 2)) * [1.5, 0.5])
+    opt = torch.optim.Adam(w.parameters(), lr=1e-2)
+    snapshots = []
+    n_iter = 20
+    fixed_point_fit(
+        w, data, torch.zeros(64, 2, dtype=torch.float64), n_iter=n_iter, batch_size=64, n_langevin_steps=2,
+        ot_solver="emd", optimizer=opt, generator=torch.Generator().manual_seed(0), averaging=averaging,
+        callback=lambda it, pot: snapshots.append([p.detach().clone() for p in pot.parameters()]),
+    )
+    k = max(1, round(averaging * n_iter))
+    expected = [torch.stack(ps).mean(0) for ps in zip(*snapshots[-k:])]
+    for p, e in zip(w.parameters(), expected):
+        torch.testing.assert_close(p.detach(), e, rtol=1e-12, atol=1e-12)
+    if averaging:  # a real average, not the last iterate
+        assert any(not torch.equal(p.detach(), q) for p, q in zip(w.parameters(), snapshots[-1]))
+    # convexity along random segments of the averaged potential
+    a, b = torch.randn(50, 2, dtype=torch.float64), torch.randn(50, 2, dtype=torch.float64)
+    with torch.no_grad():
+        mid = w(0.5 * (a + b))
+        assert torch.all(mid <= 0.5 * (w(a) + w(b)) + 1e-10)
+
+
+def test_averaging_outside_unit_interval_is_rejected():
+    with pytest.raises(ValueError, match="averaging"):
+        ConjugateMomentSampler(averaging=1.5).fit(np.random.default_rng(0).normal(size=(20, 2)))
