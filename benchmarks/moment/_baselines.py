@@ -80,7 +80,9 @@ class _TailAveraging(Callback):
 
 
 class BrenierICNNGenerator:
-    def __init__(self, hidden_layer_sizes=(64, 64), n_steps=3000, batch_size=256, lr=1e-2, seed=0, averaging=0.0):
+    def __init__(
+        self, hidden_layer_sizes=(64, 64), n_steps=3000, batch_size=256, lr=1e-2, seed=0, averaging=0.0
+    ):
         self.hidden_layer_sizes, self.n_steps, self.batch_size, self.lr, self.seed = (
             hidden_layer_sizes, n_steps, batch_size, lr, seed)
         self.averaging = averaging
@@ -91,7 +93,9 @@ class BrenierICNNGenerator:
         batches = int(np.ceil(len(X) / self.batch_size))
         torch.manual_seed(self.seed)
         epochs = max(1, self.n_steps // batches)
-        callbacks = [("tail_averaging", _TailAveraging(self.averaging, epochs * batches))] if self.averaging else None
+        callbacks = None
+        if self.averaging:
+            callbacks = [("tail_averaging", _TailAveraging(self.averaging, epochs * batches))]
         self.net_ = make_net(
             _BrenierRegression(X.shape[1], self.hidden_layer_sizes).double(),
             _MatchLoss,

@@ -115,8 +115,8 @@ def main():
                 sample_time = time.perf_counter() - t0
                 gen_large = model.sample(n_large, random_state=3)
                 rows[key] = (
-                    sliced_w2(gen, test), energy_distance(gen, test), sliced_w2(gen_large, test_large), fit_time,
-                    sample_time,
+                    sliced_w2(gen, test), energy_distance(gen, test), sliced_w2(gen_large, test_large),
+                    fit_time, sample_time,
                 )
                 print(f"[{name} seed {seed}] {key:16s} SW {rows[key][0]:.4f}  energy {rows[key][1]:.4f}  "
                       f"SW@{n_large} {rows[key][2]:.4f}  fit {fit_time:6.1f}s  sample {sample_time:5.2f}s",
@@ -135,7 +135,8 @@ def main():
                 ref, r = rows["conjugate"], rows[key]
                 per.append((r[0] / ref[0], r[1] / ref[1], r[2] / ref[2], r[3] / ref[3]))
                 ft = f"{per[-1][3]:15.2f}" if key != "train" else f"{'-':>15s}"
-                print(f"{name:10s} {key:16s} {seed:5d} {per[-1][0]:9.2f} {per[-1][1]:13.2f} {per[-1][2]:15.2f} {ft}")
+                r0, r1, r2 = per[-1][:3]
+                print(f"{name:10s} {key:16s} {seed:5d} {r0:9.2f} {r1:13.2f} {r2:15.2f} {ft}")
             m = np.mean(per, 0)
             ft = f"{m[3]:15.2f}" if key != "train" else f"{'-':>15s}"
             print(f"{name:10s} {key:16s} {'mean':>5s} {m[0]:9.2f} {m[1]:13.2f} {m[2]:15.2f} {ft}")
