@@ -26,6 +26,11 @@ HG2V runs with the estimator's defaults unless ``--epochs``/``--features``/``--l
 ``--readout``/... say otherwise. ``--select`` adds ``HG2V-nested``: HG2V is trained once
 per configuration of a small grid and, in each outer split, the configuration *and* ``C``
 with the best inner 5-fold CV accuracy are used (selection never sees the test part).
+Readouts do not change training: each training configuration is trained once with
+``readout="max-mean-sum+words"`` and the other readouts are column subsets of it. The
+protocol of docs/benchmarks/graph.md (2026-11-30)::
+
+    --select "lr+lr_schedule=1e-4+constant,1e-3+reference;readout=max-mean-sum,max-mean,max-mean-sum+words"
 
 Embeddings are learnt without labels on all graphs of a dataset (as in both
 papers). To keep CPU use sane on a shared machine, NCI1 is subsampled to
