@@ -41,7 +41,7 @@ def main():
     from sklot.graph._embedder import PyramidNet, _collate
     from sklot.graph._features import NodeFeaturizer
     from sklot.graph._hg2v import HG2VLoss, HG2VModule
-    from sklot.graph._lr_decay import ReferenceLRDecay
+    from sklot._core.schedules import ReferenceLRDecay
     from sklot.graph._pyramid import level_batches
 
     parser = argparse.ArgumentParser(

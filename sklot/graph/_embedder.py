@@ -115,11 +115,15 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         ``"reference"``: the reference code's exponential decay, the rate of
         epoch ``e`` is ``lr * 1.1 ** (-50 e / max_epochs)`` (about ``lr / 117``
         at the last epoch). Recorded per epoch in ``history_[:, "lr"]``.
-    readout : {"max-mean-sum", "max-mean"}, default="max-mean-sum"
+    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words"}, default="max-mean-sum"
         Reductions over each graph's supernodes concatenated per level.
         ``"max-mean"`` is the paper's; the sum adds what max and mean cannot
         see, the number of (super)nodes, and was chosen by inner
         cross-validation on MUTAG (``docs/benchmarks/graph.md``).
+        ``"max-mean-sum+words"`` appends the max and the mean over each graph's
+        nodes of every level's words (``5 * depth * n_features`` columns; not
+        in the paper). The readout does not change training: the first
+        ``3 * depth * n_features`` columns equal the ``"max-mean-sum"`` embedding.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
     verbose : int, default=0
@@ -134,7 +138,8 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     history_ : skorch History
         Per-epoch training loss.
     n_features_out_ : int
-        ``3 * depth * n_features`` (``2 * depth * n_features`` for ``readout="max-mean"``).
+        ``3 * depth * n_features`` (``2 * depth * n_features`` for ``readout="max-mean"``,
+        ``5 * depth * n_features`` for ``readout="max-mean-sum+words"``).
 
     References
     ----------
@@ -166,7 +171,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "reference"})],
-        "readout": [StrOptions({"max-mean-sum", "max-mean"})],
+        "readout": [StrOptions({"max-mean-sum", "max-mean", "max-mean-sum+words"})],
         "device": "no_validation",
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -244,7 +249,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         self
         """
         from ._features import NodeFeaturizer
-        from ._hg2v import READOUTS, HG2VLoss, HG2VModule
+        from ._hg2v import HG2VLoss, HG2VModule, readout_width
         from .._core.schedules import ReferenceLRDecay
 
         graphs = check_graphs(X)
@@ -276,7 +281,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         net.fit(dataset, None)
         self.module_ = net.module_.cpu().eval()
         self.history_ = net.history
-        self.n_features_out_ = len(READOUTS[self.readout]) * self.depth * self.n_features
+        self.n_features_out_ = readout_width(self.readout, self.depth, self.n_features)
         return self
 
     def transform(self, X):

@@ -9,10 +9,23 @@ from ._pyramid import level_batches
 from .nn import KrylovConv
 from .nn.pool import LoukasSelectOutput, sum_pool
 
-__all__ = ["HG2VModule", "HG2VLoss", "READOUTS"]
+__all__ = ["HG2VModule", "HG2VLoss", "READOUTS", "WORD_READOUTS", "readout_width"]
 
-#: Graph readouts: the reductions over each graph's supernodes concatenated per level.
-READOUTS = {"max-mean": ("max", "mean"), "max-mean-sum": ("max", "mean", "sum")}
+#: Graph readouts: the reductions over each graph's supernodes (contexts) concatenated per level.
+READOUTS = {
+    "max-mean": ("max", "mean"),
+    "max-mean-sum": ("max", "mean", "sum"),
+    "max-mean-sum+words": ("max", "mean", "sum"),
+}
+#: Reductions over each graph's nodes of every level's words, appended after the context blocks.
+WORD_READOUTS = {"max-mean": (), "max-mean-sum": (), "max-mean-sum+words": ("max", "mean")}
+
+
+def readout_width(readout, depth, n_features):
+    """Number of columns of the graph embedding for a readout."""
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")
+    return (len(READOUTS[readout]) + len(WORD_READOUTS[readout])) * depth * n_features
 
 
 def _gnn(kind, in_channels, out_channels, krylov_order):
@@ -54,6 +67,9 @@ class HG2VModule(nn.Module):
     ``l = 1..depth``, the max and the mean of ``X_l`` over the graph's supernodes
     (``readout="max-mean"``, the paper's), plus their sum with ``readout="max-mean-sum"``:
     the max and the mean are blind to how many supernodes a graph has, the sum is not.
+    ``readout="max-mean-sum+words"`` appends, after those blocks, the max and the mean of
+    the words ``V_l`` over the graph's level-``l`` nodes, ``l = 0..depth-1`` (not in the
+    paper: the words are the only learnt features that see every input node before pooling).
 
     Parameters
     ----------
@@ -62,13 +78,13 @@ class HG2VModule(nn.Module):
     depth : int
     gnn : {"krylov", "gcn"}
     krylov_order : int
-    readout : {"max-mean-sum", "max-mean"}
+    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words"}
 
     Shapes
     ------
     - input: a torch_geometric ``Batch`` of :class:`~sklot.graph._pyramid.PyramidData`
     - ``forward`` output: list over levels of ``(V_l, X_{l+1}, cluster_l)``
-    - ``embed`` output: ``(n_graphs, len(READOUTS[readout]) * depth * n_features)``
+    - ``embed`` output: ``(n_graphs, readout_width(readout, depth, n_features))``
     """
 
     def __init__(
@@ -108,9 +124,11 @@ class HG2VModule(nn.Module):
         n_graphs = int(batch.num_graphs)
         parts = []
         for l, (_, contexts, _) in enumerate(levels):
-            idx = graph_of[l + 1]
             for reduce in READOUTS[self.readout]:
-                parts.append(scatter(contexts, idx, dim=0, dim_size=n_graphs, reduce=reduce))
+                parts.append(scatter(contexts, graph_of[l + 1], dim=0, dim_size=n_graphs, reduce=reduce))
+        for l, (words, _, _) in enumerate(levels):
+            for reduce in WORD_READOUTS[self.readout]:
+                parts.append(scatter(words, graph_of[l], dim=0, dim_size=n_graphs, reduce=reduce))
         return torch.cat(parts, dim=1)
 
 

@@ -114,6 +114,32 @@ def test_readout_sum_is_mean_times_supernode_count_and_max_mean_is_the_papers():
         LoukasGraphEmbedder(readout="sum", **FAST).fit(graphs)
 
 
+def test_words_readout_appends_max_and_mean_of_every_levels_words():
+    from sklot._core.validation import check_graphs
+    from sklot.graph._embedder import _collate
+
+    graphs = small_graphs()
+    d, f = FAST["depth"], FAST["n_features"]
+    base = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    words = LoukasGraphEmbedder(random_state=0, readout="max-mean-sum+words", **FAST).fit(graphs)
+    Z, W = base.transform(graphs), words.transform(graphs)
+    assert W.shape == (5, 5 * d * f) == (5, words.n_features_out_)
+    # same training, so the context blocks are the max-mean-sum embedding
+    np.testing.assert_allclose(W[:, : 3 * d * f], Z, rtol=1e-6, atol=1e-6)
+    # the appended blocks are max and mean over each graph's nodes of V_l, computed here directly
+    batch, _ = _collate(words._pyramid_dataset(check_graphs(graphs)).items)
+    with torch.no_grad():
+        levels = words.module_._levels(batch)
+    for level in range(d):
+        v = levels[level][0].numpy()
+        owner = np.repeat(np.arange(5), batch[f"n_nodes_{level}"].numpy())
+        block = W[:, 3 * d * f + 2 * f * level : 3 * d * f + 2 * f * (level + 1)]
+        for g in range(5):
+            np.testing.assert_allclose(block[g, :f], v[owner == g].max(0), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(block[g, f:], v[owner == g].mean(0), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(W[:, 3 * d * f :], 0)
+
+
 def test_inductive_embedding_separates_structure_only_task():
     # one cycle vs two cycles: 2-regular graphs that 1-WL (and message passing on degree
     # features) cannot tell apart; only global structure, seen through the coarsening, can
