@@ -59,7 +59,16 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
     hidden_layer_sizes : tuple of int, default=(64, 64)
         Widths of the input-convex network's hidden layers.
     n_particles : int, default=256
-        Persistent Langevin chains (and data batch size of the OT step).
+        Persistent Langevin chains.
+    batch_size : int or "auto", default="auto"
+        Data points per outer iteration in the OT step (at most the number of samples).
+        ``"auto"``: ``4 * n_particles`` for the conjugate factorisation with the
+        semi-dual step, whose data term :math:`\mathbb{E}_\rho w` costs one forward
+        pass per point (no conjugate solve), so a larger batch lowers the variance of
+        the stochastic gradient almost for free (spiral validation draws: sliced
+        Wasserstein 0.109 / 0.143 with 256 points, 0.094 / 0.130 with 1,024; see
+        docs/benchmarks/moment.md); ``n_particles`` otherwise (the discrete OT plan,
+        or the moment factorisation, where the conjugate is solved at the data).
     n_langevin_steps : int, default=20
         Langevin steps per outer iteration.
     step_size : float, default=0.01
@@ -166,6 +175,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like"],
         "n_particles": [Interval(Integral, 2, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_langevin_steps": [Interval(Integral, 0, None, closed="left")],
         "step_size": [Interval(Real, 0, None, closed="neither")],
         "sampler": [StrOptions({"ula", "mala"})],
@@ -192,6 +202,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         *,
         hidden_layer_sizes=(64, 64),
         n_particles=256,
+        batch_size="auto",
         n_langevin_steps=20,
         step_size=0.01,
         sampler="ula",
@@ -214,6 +225,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_particles = n_particles
+        self.batch_size = batch_size
         self.n_langevin_steps = n_langevin_steps
         self.step_size = step_size
         self.sampler = sampler
@@ -283,6 +295,10 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         ot_solver = self.ot_solver
         if ot_solver == "auto":
             ot_solver = "neural_dual" if self.factorization == "conjugate" else "emd"
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            semi_dual_on_data = ot_solver == "neural_dual" and self.factorization == "conjugate"
+            batch_size = 4 * self.n_particles if semi_dual_on_data else self.n_particles
         lr = self.learning_rate * (self.damping if ot_solver == "neural_dual" else 1.0)
         optimizer = torch.optim.Adam(potential.parameters(), lr=lr, betas=(0.5, 0.5))
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
@@ -294,7 +310,7 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
             particles,
             factorization=self.factorization,
             n_iter=self.max_iter,
-            batch_size=self.n_particles,
+            batch_size=batch_size,
             n_langevin_steps=self.n_langevin_steps,
             step_size=self.step_size,
             sampler=self.sampler,

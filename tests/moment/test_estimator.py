@@ -308,3 +308,34 @@ def test_tail_averaging_is_the_mean_of_the_last_iterates(averaging):
 def test_averaging_outside_unit_interval_is_rejected():
     with pytest.raises(ValueError, match="averaging"):
         ConjugateMomentSampler(averaging=1.5).fit(np.random.default_rng(0).normal(size=(20, 2)))
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        (dict(), 4 * 64),  # conjugate + semi-dual: the data term is cheap, 4 x n_particles
+        (dict(ot_solver="emd"), 64),  # discrete OT plan between the batch and the particles
+        (dict(factorization="moment"), 64),
+        (dict(factorization="moment", ot_solver="neural_dual"), 64),  # conjugate solved at the data
+        (dict(batch_size=100), 100),
+    ],
+)
+def test_batch_size_auto_resolution(monkeypatch, params, expected):
+    import sklot.moment._estimator as est
+
+    seen = {}
+    real = est.fixed_point_fit
+
+    def spy(*args, **kwargs):
+        seen["batch_size"] = kwargs["batch_size"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(est, "fixed_point_fit", spy)
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    ConjugateMomentSampler(n_particles=64, max_iter=2, hidden_layer_sizes=(8,), random_state=0, **params).fit(X)
+    assert seen["batch_size"] == expected
+
+
+def test_batch_size_must_be_positive():
+    with pytest.raises(ValueError, match="batch_size"):
+        ConjugateMomentSampler(batch_size=0).fit(np.random.default_rng(0).normal(size=(20, 2)))
