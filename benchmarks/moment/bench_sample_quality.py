@@ -9,7 +9,7 @@ For each target (two moons, ring of 8 Gaussians, spiral) and each seed ``s``, dr
   * ``conjugate``: ConjugateMomentSampler with defaults (semi-dual OT step, tail
     averaging of the last half of the iterates);
   * ``conjugate_last``: the same fit keeping the last iterate (``averaging=0``, the
-    default until 2026-11-30);
+    default until 2026-12-01);
   * ``conjugate_old``: the defaults before 2026-11-28 (max_iter=300, learning_rate=1e-2,
     last iterate), for the quality and fit-time ratio of the new defaults;
   * ``conjugate_emd``: the conjugate model with the cheaper OT-regression step;
