@@ -9,9 +9,8 @@ a module, so it runs on sklot's engine (``sklot._core.training.make_net``).
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
 
-from sklot._core.training import make_net
+from sklot._core.training import TailAveraging, make_net
 from sklot.moment import ICNNPotential, barycentric_targets, potential_gradient
 
 
@@ -47,38 +46,6 @@ class _MatchLoss(torch.nn.Module):
         return ((grad - target) ** 2).sum(-1).mean()
 
 
-class _TailAveraging(Callback):
-    """Polyak-Ruppert average of the parameters over the last ``fraction`` of the training steps."""
-
-    def __init__(self, fraction, total_steps):
-        self.fraction, self.total_steps = fraction, total_steps
-
-    def on_train_begin(self, net, **kwargs):
-        self.step_, self.avg_, self.n_avg_ = 0, None, 0
-        self.start_ = self.total_steps - int(round(self.fraction * self.total_steps))
-
-    def on_batch_end(self, net, training=True, **kwargs):
-        if not training:
-            return
-        self.step_ += 1
-        if self.step_ <= self.start_:
-            return
-        params = list(net.module_.parameters())
-        self.n_avg_ += 1
-        with torch.no_grad():
-            if self.avg_ is None:
-                self.avg_ = [p.detach().clone() for p in params]
-            else:
-                for a, p in zip(self.avg_, params):
-                    a.add_(p.detach() - a, alpha=1.0 / self.n_avg_)
-
-    def on_train_end(self, net, **kwargs):
-        if self.avg_ is not None:
-            with torch.no_grad():
-                for a, p in zip(self.avg_, net.module_.parameters()):
-                    p.copy_(a)
-
-
 class BrenierICNNGenerator:
     def __init__(
         self, hidden_layer_sizes=(64, 64), n_steps=3000, batch_size=256, lr=1e-2, seed=0, averaging=0.0
@@ -95,7 +62,7 @@ class BrenierICNNGenerator:
         epochs = max(1, self.n_steps // batches)
         callbacks = None
         if self.averaging:
-            callbacks = [("tail_averaging", _TailAveraging(self.averaging, epochs * batches))]
+            callbacks = [("tail_averaging", TailAveraging(self.averaging, epochs * batches))]
         self.net_ = make_net(
             _BrenierRegression(X.shape[1], self.hidden_layer_sizes).double(),
             _MatchLoss,

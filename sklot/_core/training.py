@@ -26,12 +26,13 @@ which are exactly the services an sklot estimator needs from its engine.
 
 import numpy as np
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset, ValidSplit
 
+from .averaging import TailAverage, tail_start
 from .random import torch_generator, torch_seed_context
 
-__all__ = ["SklotNet", "make_net", "ArrayBatchIterator"]
+__all__ = ["SklotNet", "make_net", "ArrayBatchIterator", "TailAveraging"]
 
 
 class ArrayBatchIterator:
@@ -287,3 +288,34 @@ def make_net(
 
 def _silent(*args, **kwargs):
     return None
+
+
+class TailAveraging(Callback):
+    """skorch callback: average the module's parameters over the last ``fraction`` of the
+    training steps (optimiser steps = training batches) and load the average at the end.
+
+    Parameters
+    ----------
+    fraction : float in [0, 1]
+    total_steps : int
+        Training batches of the whole fit (``max_epochs * batches per epoch``).
+    """
+
+    def __init__(self, fraction, total_steps):
+        self.fraction = fraction
+        self.total_steps = total_steps
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = tail_start(self.total_steps, self.fraction)
+        self.step_ = 0
+        self.average_ = TailAverage(net.module_.parameters())
+
+    def on_batch_end(self, net, training=True, **kwargs):
+        if not training:
+            return
+        self.step_ += 1
+        if self.step_ > self.start_:
+            self.average_.update()
+
+    def on_train_end(self, net, **kwargs):
+        self.average_.copy_to_params()

@@ -39,6 +39,7 @@ import numpy as np
 import ot
 import torch
 
+from .._core.averaging import TailAverage, tail_start
 from ._conjugate import conjugate_gradient, potential_gradient
 from ._langevin import langevin
 
@@ -176,11 +177,8 @@ def fixed_point_fit(
     warm = None  # warm starts of the inner conjugate solver (neural_dual)
     t0 = time.perf_counter()
     report_every = max(1, n_iter // 10)
-    if not 0.0 <= float(averaging) <= 1.0:
-        raise ValueError(f"averaging must be in [0, 1]; got {averaging!r}.")
-    params = list(potential.parameters())
-    avg_start = int(n_iter) - int(round(float(averaging) * int(n_iter)))
-    avg, n_avg = None, 0
+    avg_start = tail_start(n_iter, averaging)
+    average = TailAverage(potential.parameters())
     for it in range(int(n_iter)):
         particles, acceptance = langevin(
             potential, particles, step_size=step_size, n_steps=n_langevin_steps, generator=generator, method=sampler
@@ -220,13 +218,7 @@ def fixed_point_fit(
         if callback is not None:
             callback(it + 1, potential)
         if it >= avg_start:  # Polyak-Ruppert average of the last iterates
-            n_avg += 1
-            with torch.no_grad():
-                if avg is None:
-                    avg = [p.detach().clone() for p in params]
-                else:
-                    for a, p in zip(avg, params):
-                        a.add_(p.detach() - a, alpha=1.0 / n_avg)
+            average.update()
         if verbose and ((it + 1) % report_every == 0 or it == 0):
             print(
                 f"[moment] iter {it + 1:5d}/{n_iter}  loss {loss:9.4g}  "
@@ -234,8 +226,5 @@ def fixed_point_fit(
                 f"accept {acceptance:.2f}  {time.perf_counter() - t0:6.1f}s",
                 flush=True,
             )
-    if avg is not None and n_avg > 1:
-        with torch.no_grad():
-            for a, p in zip(avg, params):
-                p.copy_(a)
+    average.copy_to_params()
     return particles, history

@@ -146,3 +146,40 @@ def test_trains_on_cuda_and_unpickles_without_cuda():
     )
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.decode().startswith("cpu")
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.25, 1.0])
+def test_tail_averaging_callback_loads_the_mean_of_the_last_steps(fraction):
+    # Snapshots after every training batch are recorded by an independent callback (added
+    # before the averaging one, so it sees the optimiser's iterate, not the average).
+    from skorch.callbacks import Callback
+
+    from sklot._core.training import TailAveraging
+
+    class Record(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.snaps = []
+
+        def on_batch_end(self, net, training=True, **kwargs):
+            if training:
+                self.snaps.append([p.detach().clone() for p in net.module_.parameters()])
+
+    X, y = _data()  # 200 rows, batches of 32 -> 7 steps per epoch
+    epochs, steps = 3, 3 * 7
+    rec = Record()
+    net = _net(max_epochs=epochs, callbacks=[("record", rec), ("avg", TailAveraging(fraction, steps))]).fit(X, y)
+    assert len(rec.snaps) == steps
+    k = max(1, round(fraction * steps))  # fraction 0 keeps the last iterate
+    expected = [torch.stack(ps).mean(0) for ps in zip(*rec.snaps[-k:])]
+    for p, e in zip(net.module_.parameters(), expected):
+        torch.testing.assert_close(p.detach(), e)
+    if fraction:
+        assert not torch.equal(_weights(net), torch.cat([p.flatten() for p in rec.snaps[-1]]))
+
+
+def test_tail_average_rejects_fractions_outside_the_unit_interval():
+    from sklot._core.averaging import tail_start
+
+    assert tail_start(10, 0.3) == 7
+    with pytest.raises(ValueError, match="averaging"):
+        tail_start(10, 1.5)
