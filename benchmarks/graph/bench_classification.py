@@ -26,8 +26,8 @@ HG2V runs with the estimator's defaults unless ``--epochs``/``--features``/``--l
 ``--readout``/... say otherwise. ``--select`` adds ``HG2V-nested``: HG2V is trained once
 per configuration of a small grid and, in each outer split, the configuration *and* ``C``
 with the best inner 5-fold CV accuracy are used (selection never sees the test part).
-Readouts do not change training: each training configuration is trained once with
-``readout="max-mean-sum+words"`` and the other readouts are column subsets of it. The
+Readouts do not change training: each training configuration is trained once and every
+readout is computed from the same trained module. The
 protocol of docs/benchmarks/graph.md (2026-11-30)::
 
     --select "lr+lr_schedule=1e-4+constant,1e-3+reference;readout=max-mean-sum,max-mean,max-mean-sum+words"
@@ -143,8 +143,13 @@ def infograph_embeddings(graphs, args, seed=0):
     return Z.numpy().astype(np.float64), fit_time, float(np.mean(net.history[:, "dur"]))
 
 
-def hg2v_embeddings(graphs, args, seed=0):
+def hg2v_embeddings(graphs, args, seed=0, readouts=None):
+    """Train HG2V once; return ``{readout: embedding}`` (one trained module serves every
+    readout, ``HG2VModule.embed(batch, readout=...)``), fit time and seconds per epoch."""
+    from torch.utils.data import DataLoader
+
     from sklot.graph import LoukasGraphEmbedder
+    from sklot.graph._embedder import _collate
 
     emb = LoukasGraphEmbedder(
         depth=args.depth,
@@ -159,8 +164,15 @@ def hg2v_embeddings(graphs, args, seed=0):
         device="cpu",
     )
     t0 = time.perf_counter()
-    Z = emb.fit_transform(graphs)
-    return Z, time.perf_counter() - t0, float(np.mean(emb.history_[:, "dur"])) if args.epochs else 0.0
+    emb.fit(graphs)
+    fit_time = time.perf_counter() - t0
+    dataset = emb._pyramid_dataset(graphs)
+    batches = [b for b, _ in DataLoader(dataset, batch_size=64, collate_fn=_collate)]
+    Zs = {}
+    with torch.no_grad():
+        for r in readouts or [args.readout]:
+            Zs[r] = torch.cat([emb.module_.embed(b, readout=r) for b in batches]).double().numpy()
+    return Zs, fit_time, float(np.mean(emb.history_[:, "dur"])) if args.epochs else 0.0
 
 
 # --- WL baseline ----------------------------------------------------------------------------
@@ -284,22 +296,6 @@ def parse_select(text):
     return [dict(kv for group in combo for kv in group) for combo in itertools.product(*axes)]
 
 
-def readout_slice(Z, readout, depth):
-    """Embedding of ``readout`` cut out of a ``"max-mean-sum+words"`` embedding (same training).
-
-    Layout (``sklot.graph._hg2v``): per level ``[max, mean, sum]`` of the contexts, then per
-    level ``[max, mean]`` of the words; each block has ``n_features`` columns.
-    """
-    f = Z.shape[1] // (5 * depth)
-    if readout == "max-mean-sum+words":
-        return Z
-    if readout == "max-mean-sum":
-        return Z[:, : 3 * f * depth]
-    if readout == "max-mean":
-        return np.concatenate([Z[:, 3 * f * i : 3 * f * i + 2 * f] for i in range(depth)], axis=1)
-    raise ValueError(f"unknown readout {readout!r}")
-
-
 def load(name, args):
     from sklot.datasets import load_tu_dataset, make_structure_graphs
 
@@ -342,7 +338,9 @@ def main():
         "--lr-schedule", choices=["constant", "reference"], default=defaults["lr_schedule"]
     )
     parser.add_argument(
-        "--readout", choices=["max-mean-sum", "max-mean", "max-mean-sum+words"], default=defaults["readout"]
+        "--readout",
+        choices=["max-mean-sum", "max-mean", "max-mean-sum+words", "words"],
+        default=defaults["readout"],
     )
     parser.add_argument(
         "--infograph-lr", type=float, default=1e-3, help="Adam learning rate of the InfoGraph-style baseline"
@@ -373,7 +371,8 @@ def main():
         graphs, y = load(name, args)
         res = {}
         grid = parse_select(args.select)
-        trained = {}  # training configuration -> (max-mean-sum+words embedding, fit time, s/epoch)
+        trained = {}  # training configuration -> ({readout: embedding}, fit time, s/epoch)
+        readouts = sorted({args.readout} | {cfg.get("readout", args.readout) for cfg in grid})
 
         def embed(cfg):
             """HG2V embedding for a configuration; trained once per training configuration (the
@@ -383,10 +382,9 @@ def main():
                 getattr(sub, k) for k in ("lr", "lr_schedule", "epochs", "features", "depth", "krylov_order")
             )
             if key not in trained:
-                sub.readout = "max-mean-sum+words"
-                trained[key] = hg2v_embeddings(graphs, sub, seed=args.seed)
-            Zw, t, ep = trained[key]
-            return readout_slice(Zw, cfg.get("readout", args.readout), sub.depth), t, ep
+                trained[key] = hg2v_embeddings(graphs, sub, seed=args.seed, readouts=readouts)
+            Zs, t, ep = trained[key]
+            return Zs[sub.readout], t, ep
 
         if "hg2v" in methods:
             Z, t, ep = embed({})

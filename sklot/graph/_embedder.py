@@ -115,7 +115,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         ``"reference"``: the reference code's exponential decay, the rate of
         epoch ``e`` is ``lr * 1.1 ** (-50 e / max_epochs)`` (about ``lr / 117``
         at the last epoch). Recorded per epoch in ``history_[:, "lr"]``.
-    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words"}, default="max-mean-sum"
+    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words", "words"}, default="max-mean-sum"
         Reductions over each graph's supernodes concatenated per level.
         ``"max-mean"`` is the paper's; the sum adds what max and mean cannot
         see, the number of (super)nodes, and was chosen by inner
@@ -124,6 +124,10 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         nodes of every level's words (``5 * depth * n_features`` columns; not
         in the paper). The readout does not change training: the first
         ``3 * depth * n_features`` columns equal the ``"max-mean-sum"`` embedding.
+        ``"words"`` keeps only the max, the mean and the sum over each graph's
+        nodes of every level's words (``3 * depth * n_features`` columns; not in
+        the paper; preferred by inner cross-validation on PTC_MR,
+        ``docs/benchmarks/graph.md``).
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
     verbose : int, default=0
@@ -171,7 +175,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "reference"})],
-        "readout": [StrOptions({"max-mean-sum", "max-mean", "max-mean-sum+words"})],
+        "readout": [StrOptions({"max-mean-sum", "max-mean", "max-mean-sum+words", "words"})],
         "device": "no_validation",
         "random_state": ["random_state"],
         "verbose": ["verbose"],

@@ -16,9 +16,15 @@ READOUTS = {
     "max-mean": ("max", "mean"),
     "max-mean-sum": ("max", "mean", "sum"),
     "max-mean-sum+words": ("max", "mean", "sum"),
+    "words": (),
 }
 #: Reductions over each graph's nodes of every level's words, appended after the context blocks.
-WORD_READOUTS = {"max-mean": (), "max-mean-sum": (), "max-mean-sum+words": ("max", "mean")}
+WORD_READOUTS = {
+    "max-mean": (),
+    "max-mean-sum": (),
+    "max-mean-sum+words": ("max", "mean"),
+    "words": ("max", "mean", "sum"),
+}
 
 
 def readout_width(readout, depth, n_features):
@@ -70,6 +76,9 @@ class HG2VModule(nn.Module):
     ``readout="max-mean-sum+words"`` appends, after those blocks, the max and the mean of
     the words ``V_l`` over the graph's level-``l`` nodes, ``l = 0..depth-1`` (not in the
     paper: the words are the only learnt features that see every input node before pooling).
+    ``readout="words"`` keeps the words only: their max, mean and sum over the graph's
+    level-``l`` nodes, per level (not in the paper; at level 0 a soft, learnt analogue of the
+    Weisfeiler-Lehman label counts, at levels >= 1 the same over the coarse graphs).
 
     Parameters
     ----------
@@ -78,7 +87,7 @@ class HG2VModule(nn.Module):
     depth : int
     gnn : {"krylov", "gcn"}
     krylov_order : int
-    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words"}
+    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words", "words"}
 
     Shapes
     ------
@@ -118,16 +127,21 @@ class HG2VModule(nn.Module):
     def forward(self, batch):
         return self._levels(batch)
 
-    def embed(self, batch):
+    def embed(self, batch, readout=None):
+        """Graph embeddings of a batch; ``readout`` (default: the module's) only changes the
+        reductions, not the network, so one trained module serves every readout."""
+        readout = self.readout if readout is None else readout
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")
         levels = self._levels(batch)
         graph_of = level_batches(batch, self.depth)
         n_graphs = int(batch.num_graphs)
         parts = []
         for l, (_, contexts, _) in enumerate(levels):
-            for reduce in READOUTS[self.readout]:
+            for reduce in READOUTS[readout]:
                 parts.append(scatter(contexts, graph_of[l + 1], dim=0, dim_size=n_graphs, reduce=reduce))
         for l, (words, _, _) in enumerate(levels):
-            for reduce in WORD_READOUTS[self.readout]:
+            for reduce in WORD_READOUTS[readout]:
                 parts.append(scatter(words, graph_of[l], dim=0, dim_size=n_graphs, reduce=reduce))
         return torch.cat(parts, dim=1)
 

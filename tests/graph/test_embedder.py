@@ -248,3 +248,33 @@ def test_cuda_fit_and_cpu_unpickle(monkeypatch):
     loaded = pickle.loads(blob)
     loaded.set_params(device="cpu")
     np.testing.assert_allclose(loaded.transform(graphs), Z, rtol=1e-3, atol=1e-4)
+
+
+def test_words_only_readout_is_max_mean_sum_of_every_levels_words():
+    from sklot._core.validation import check_graphs
+    from sklot.graph._embedder import _collate
+
+    graphs = small_graphs()
+    d, f = FAST["depth"], FAST["n_features"]
+    both = LoukasGraphEmbedder(random_state=0, readout="max-mean-sum+words", **FAST).fit(graphs)
+    words = LoukasGraphEmbedder(random_state=0, readout="words", **FAST).fit(graphs)
+    W, B = words.transform(graphs), both.transform(graphs)
+    assert W.shape == (5, 3 * d * f) == (5, words.n_features_out_)
+    batch, _ = _collate(words._pyramid_dataset(check_graphs(graphs)).items)
+    with torch.no_grad():
+        levels = words.module_._levels(batch)
+        # one trained module serves every readout: embed(readout=...) equals a fit with that readout
+        np.testing.assert_allclose(
+            both.module_.embed(batch, readout="words").numpy(), W, rtol=1e-6, atol=1e-6
+        )
+    for level in range(d):
+        v = levels[level][0].numpy()
+        owner = np.repeat(np.arange(5), batch[f"n_nodes_{level}"].numpy())
+        block = W[:, 3 * f * level : 3 * f * (level + 1)]
+        # same training: max and mean blocks equal those appended by "max-mean-sum+words"
+        appended = B[:, 3 * d * f + 2 * f * level : 3 * d * f + 2 * f * (level + 1)]
+        np.testing.assert_allclose(block[:, : 2 * f], appended, rtol=1e-6, atol=1e-6)
+        for g in range(5):
+            np.testing.assert_allclose(block[g, 2 * f :], v[owner == g].sum(0), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="readout"):
+        words.module_.embed(batch, readout="sum")
