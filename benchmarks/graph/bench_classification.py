@@ -28,13 +28,15 @@ per configuration of a small grid and, in each outer split, the configuration *a
 with the best inner 5-fold CV accuracy are used (selection never sees the test part).
 Readouts do not change training: each training configuration is trained once and every
 readout is computed from the same trained module. The
-protocol of docs/benchmarks/graph.md (2026-11-30)::
+protocol of docs/benchmarks/graph.md (2026-12-01; NCI1 with ``--train-on all``)::
 
-    --select "lr+lr_schedule=1e-4+constant,1e-3+reference;readout=max-mean-sum,max-mean,max-mean-sum+words"
+    --select "lr+lr_schedule=1e-4+constant,1e-3+reference;readout=max-mean-sum,max-mean-sum+words,words"
 
 Embeddings are learnt without labels on all graphs of a dataset (as in both
 papers). To keep CPU use sane on a shared machine, NCI1 is subsampled to
-``--max-graphs`` graphs (stratified, fixed seed); everything is single-threaded.
+``--max-graphs`` graphs (stratified, fixed seed) for the evaluation (SVM, WL); with
+``--train-on all`` the embedders are still trained, without labels, on every graph of the
+dataset (as in the papers), otherwise on the subsample. Everything is single-threaded.
 
     python benchmarks/graph/bench_classification.py --tu ../shared/data/tu \\
         MUTAG PTC_MR PROTEINS NCI1 cycles sbm
@@ -105,7 +107,8 @@ class InfoGraphLoss(torch.nn.Module):
         return e_neg - e_pos
 
 
-def infograph_embeddings(graphs, args, seed=0):
+def infograph_embeddings(graphs, args, seed=0, unlabelled=None):
+    """Train the InfoGraph-style network on ``unlabelled`` (default ``graphs``); embed ``graphs``."""
     from sklot._core.training import make_net
     from sklot.graph import LoukasGraphEmbedder
     from sklot.graph._embedder import PyramidNet, _collate
@@ -113,8 +116,10 @@ def infograph_embeddings(graphs, args, seed=0):
 
     # reuse the embedder's featurisation and batching (depth=1 pyramids; clusters unused)
     helper = LoukasGraphEmbedder(depth=1, batch_size=args.batch_size)
-    helper.featurizer_ = NodeFeaturizer().fit(graphs)
-    dataset = helper._pyramid_dataset(graphs)
+    unlabelled = graphs if unlabelled is None else unlabelled
+    helper.featurizer_ = NodeFeaturizer().fit(unlabelled)
+    train_set = helper._pyramid_dataset(unlabelled)
+    dataset = train_set if unlabelled is graphs else helper._pyramid_dataset(graphs)
     net = make_net(
         InfoGraphModule,
         InfoGraphLoss,
@@ -130,7 +135,7 @@ def infograph_embeddings(graphs, args, seed=0):
         module__krylov_order=args.krylov_order,
     )
     t0 = time.perf_counter()
-    net.fit(dataset, None)
+    net.fit(train_set, None)
     fit_time = time.perf_counter() - t0
     module = net.module_.eval()
     with torch.no_grad():
@@ -143,9 +148,10 @@ def infograph_embeddings(graphs, args, seed=0):
     return Z.numpy().astype(np.float64), fit_time, float(np.mean(net.history[:, "dur"]))
 
 
-def hg2v_embeddings(graphs, args, seed=0, readouts=None):
-    """Train HG2V once; return ``{readout: embedding}`` (one trained module serves every
-    readout, ``HG2VModule.embed(batch, readout=...)``), fit time and seconds per epoch."""
+def hg2v_embeddings(graphs, args, seed=0, readouts=None, unlabelled=None):
+    """Train HG2V once (on ``unlabelled``, default ``graphs``); return ``{readout: embedding of
+    graphs}`` (one trained module serves every readout, ``HG2VModule.embed(batch, readout=...)``),
+    fit time and seconds per epoch."""
     from torch.utils.data import DataLoader
 
     from sklot.graph import LoukasGraphEmbedder
@@ -164,7 +170,7 @@ def hg2v_embeddings(graphs, args, seed=0, readouts=None):
         device="cpu",
     )
     t0 = time.perf_counter()
-    emb.fit(graphs)
+    emb.fit(graphs if unlabelled is None else unlabelled)
     fit_time = time.perf_counter() - t0
     dataset = emb._pyramid_dataset(graphs)
     batches = [b for b, _ in DataLoader(dataset, batch_size=64, collate_fn=_collate)]
@@ -297,11 +303,16 @@ def parse_select(text):
 
 
 def load(name, args):
+    """``(graphs, y, unlabelled)``: the labelled graphs of the evaluation (a stratified subsample of
+    ``--max-graphs`` graphs for large sets) and the graphs the embedders are trained on without
+    labels (the same graphs, or every graph of the dataset with ``--train-on all``)."""
     from sklot.datasets import load_tu_dataset, make_structure_graphs
 
     if name in ("cycles", "sbm"):
-        return make_structure_graphs(200, kind=name, random_state=0)
+        graphs, y = make_structure_graphs(200, kind=name, random_state=0)
+        return graphs, y, graphs
     graphs, y = load_tu_dataset(name, args.tu)
+    everything = graphs
     if len(graphs) > args.max_graphs:
         from sklearn.model_selection import train_test_split
 
@@ -310,7 +321,7 @@ def load(name, args):
         )
         keep = np.sort(keep)
         graphs, y = [graphs[i] for i in keep], y[keep]
-    return graphs, y
+    return graphs, y, (everything if args.train_on == "all" else graphs)
 
 
 def main():
@@ -346,6 +357,13 @@ def main():
         "--infograph-lr", type=float, default=1e-3, help="Adam learning rate of the InfoGraph-style baseline"
     )
     parser.add_argument("--max-graphs", type=int, default=1000)
+    parser.add_argument(
+        "--train-on",
+        choices=["subsample", "all"],
+        default="subsample",
+        help="graphs HG2V and InfoGraph-style are trained on, without labels: the evaluated subsample "
+        "(default) or every graph of the dataset (the SVM still sees only the subsample's labels)",
+    )
     parser.add_argument("--methods", default="hg2v,infograph,wl")
     parser.add_argument(
         "--select",
@@ -364,11 +382,11 @@ def main():
         f"protocol={args.protocol} epochs={args.epochs} features={args.features} depth={args.depth} "
         f"krylov_order={args.krylov_order} batch={args.batch_size} lr={args.lr} "
         f"lr_schedule={args.lr_schedule} readout={args.readout} "
-        f"infograph_lr={args.infograph_lr} seed={args.seed}"
+        f"infograph_lr={args.infograph_lr} train_on={args.train_on} seed={args.seed}"
     )
     rows = []
     for name in args.datasets:
-        graphs, y = load(name, args)
+        graphs, y, unlabelled = load(name, args)
         res = {}
         grid = parse_select(args.select)
         trained = {}  # training configuration -> ({readout: embedding}, fit time, s/epoch)
@@ -382,7 +400,9 @@ def main():
                 getattr(sub, k) for k in ("lr", "lr_schedule", "epochs", "features", "depth", "krylov_order")
             )
             if key not in trained:
-                trained[key] = hg2v_embeddings(graphs, sub, seed=args.seed, readouts=readouts)
+                trained[key] = hg2v_embeddings(
+                    graphs, sub, seed=args.seed, readouts=readouts, unlabelled=unlabelled
+                )
             Zs, t, ep = trained[key]
             return Zs[sub.readout], t, ep
 
@@ -396,7 +416,7 @@ def main():
             res["HG2V-nested"] = (acc, std, t, float("nan"))
             print(f"{name}: nested picks (outer splits per configuration): {picks}", flush=True)
         if "infograph" in methods:
-            Z, t, ep = infograph_embeddings(graphs, args, seed=args.seed)
+            Z, t, ep = infograph_embeddings(graphs, args, seed=args.seed, unlabelled=unlabelled)
             res["InfoGraph"] = (*evaluate(Z, y, args.protocol, seed=args.seed), t, ep)
         if "wl" in methods:
             t0 = time.perf_counter()
