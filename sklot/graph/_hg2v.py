@@ -27,10 +27,15 @@ WORD_READOUTS = {
 }
 
 
-def readout_width(readout, depth, n_features):
-    """Number of columns of the graph embedding for a readout."""
+def _check_readout(readout):
     if readout not in READOUTS:
         raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")
+    return readout
+
+
+def readout_width(readout, depth, n_features):
+    """Number of columns of the graph embedding for a readout."""
+    _check_readout(readout)
     return (len(READOUTS[readout]) + len(WORD_READOUTS[readout])) * depth * n_features
 
 
@@ -100,8 +105,7 @@ class HG2VModule(nn.Module):
         self, in_features, n_features=128, depth=3, gnn="krylov", krylov_order=4, readout="max-mean-sum"
     ):
         super().__init__()
-        if readout not in READOUTS:
-            raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")
+        _check_readout(readout)
         self.depth = depth
         self.readout = readout
         self.input_lin = nn.Linear(in_features, n_features)
@@ -130,9 +134,7 @@ class HG2VModule(nn.Module):
     def embed(self, batch, readout=None):
         """Graph embeddings of a batch; ``readout`` (default: the module's) only changes the
         reductions, not the network, so one trained module serves every readout."""
-        readout = self.readout if readout is None else readout
-        if readout not in READOUTS:
-            raise ValueError(f"readout must be one of {sorted(READOUTS)}; got {readout!r}.")
+        readout = _check_readout(self.readout if readout is None else readout)
         levels = self._levels(batch)
         graph_of = level_batches(batch, self.depth)
         n_graphs = int(batch.num_graphs)
