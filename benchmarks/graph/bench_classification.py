@@ -150,7 +150,8 @@ def infograph_embeddings(graphs, args, seed=0, unlabelled=None):
 
 def hg2v_embeddings(graphs, args, seed=0, readouts=None, unlabelled=None):
     """Train HG2V once (on ``unlabelled``, default ``graphs``); return ``{readout: embedding of
-    graphs}`` (one trained module serves every readout, ``HG2VModule.embed(batch, readout=...)``),
+    graphs}`` (one trained module and one forward pass serve every readout,
+    ``HG2VModule.embed_readouts``),
     fit time and seconds per epoch."""
     from torch.utils.data import DataLoader
 
@@ -173,11 +174,13 @@ def hg2v_embeddings(graphs, args, seed=0, readouts=None, unlabelled=None):
     emb.fit(graphs if unlabelled is None else unlabelled)
     fit_time = time.perf_counter() - t0
     dataset = emb._pyramid_dataset(graphs)
-    batches = [b for b, _ in DataLoader(dataset, batch_size=64, collate_fn=_collate)]
-    Zs = {}
-    with torch.no_grad():
-        for r in readouts or [args.readout]:
-            Zs[r] = torch.cat([emb.module_.embed(b, readout=r) for b in batches]).double().numpy()
+    readouts = list(readouts or [args.readout])
+    with torch.no_grad():  # one forward pass per batch serves every readout
+        parts = [
+            emb.module_.embed_readouts(b, readouts)
+            for b, _ in DataLoader(dataset, batch_size=64, collate_fn=_collate)
+        ]
+    Zs = {r: torch.cat([p[r] for p in parts]).double().numpy() for r in readouts}
     return Zs, fit_time, float(np.mean(emb.history_[:, "dur"])) if args.epochs else 0.0
 
 

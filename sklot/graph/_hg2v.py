@@ -134,18 +134,27 @@ class HG2VModule(nn.Module):
     def embed(self, batch, readout=None):
         """Graph embeddings of a batch; ``readout`` (default: the module's) only changes the
         reductions, not the network, so one trained module serves every readout."""
-        readout = _check_readout(self.readout if readout is None else readout)
+        readout = self.readout if readout is None else readout
+        return self.embed_readouts(batch, (readout,))[readout]
+
+    def embed_readouts(self, batch, readouts):
+        """``{readout: embeddings}`` for several readouts from one forward pass."""
+        for readout in readouts:
+            _check_readout(readout)
         levels = self._levels(batch)
         graph_of = level_batches(batch, self.depth)
         n_graphs = int(batch.num_graphs)
-        parts = []
-        for l, (_, contexts, _) in enumerate(levels):
-            for reduce in READOUTS[readout]:
-                parts.append(scatter(contexts, graph_of[l + 1], dim=0, dim_size=n_graphs, reduce=reduce))
-        for l, (words, _, _) in enumerate(levels):
-            for reduce in WORD_READOUTS[readout]:
-                parts.append(scatter(words, graph_of[l], dim=0, dim_size=n_graphs, reduce=reduce))
-        return torch.cat(parts, dim=1)
+        out = {}
+        for readout in readouts:
+            parts = []
+            for l, (_, contexts, _) in enumerate(levels):
+                for reduce in READOUTS[readout]:
+                    parts.append(scatter(contexts, graph_of[l + 1], dim=0, dim_size=n_graphs, reduce=reduce))
+            for l, (words, _, _) in enumerate(levels):
+                for reduce in WORD_READOUTS[readout]:
+                    parts.append(scatter(words, graph_of[l], dim=0, dim_size=n_graphs, reduce=reduce))
+            out[readout] = torch.cat(parts, dim=1)
+        return out
 
 
 class HG2VLoss(nn.Module):

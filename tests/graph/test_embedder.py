@@ -267,6 +267,10 @@ def test_words_only_readout_is_max_mean_sum_of_every_levels_words():
         np.testing.assert_allclose(
             both.module_.embed(batch, readout="words").numpy(), W, rtol=1e-6, atol=1e-6
         )
+        # several readouts from one forward pass equal the readouts taken one at a time
+        many = both.module_.embed_readouts(batch, ("words", "max-mean-sum"))
+        np.testing.assert_allclose(many["words"].numpy(), W, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(many["max-mean-sum"].numpy(), B[:, : 3 * d * f], rtol=1e-6, atol=1e-6)
     for level in range(d):
         v = levels[level][0].numpy()
         owner = np.repeat(np.arange(5), batch[f"n_nodes_{level}"].numpy())
