@@ -170,10 +170,10 @@ def test_networkx_and_data_inputs_agree_and_features_follow_the_rules():
     assert emb.featurizer_.n_features == 7  # one-hot degree 0..6 (the star's centre)
 
 
-def test_node_labels_and_attributes(shared_dir):
+def test_node_labels_and_attributes():
     from sklot.datasets import load_tu_dataset
 
-    graphs, y = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    graphs, y = load_tu_dataset("MUTAG")
     emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 0}).fit(graphs)
     assert emb.featurizer_.use_labels and emb.featurizer_.n_features == 7  # MUTAG's 7 atom types
     unlabelled = [nx.path_graph(5)]
@@ -206,17 +206,18 @@ def test_parallel_pyramids_match_sequential():
     np.testing.assert_array_equal(a, b)
 
 
-def test_tu_loader_agrees_with_torch_geometric(shared_dir, tmp_path):
+def test_tu_loader_agrees_with_torch_geometric(tmp_path):
     import shutil
 
     from torch_geometric.datasets import TUDataset
 
     from sklot.datasets import load_tu_dataset
+    from sklot.datasets._tu import _bundled_folder
 
     raw = tmp_path / "MUTAG" / "raw"
-    shutil.copytree(f"{shared_dir}/data/tu/MUTAG", raw)
+    shutil.copytree(f"{_bundled_folder()}/MUTAG", raw)
     reference = TUDataset(str(tmp_path), "MUTAG")  # reads the local files, no download
-    graphs, y = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    graphs, y = load_tu_dataset("MUTAG")
     assert len(graphs) == len(reference) == 188
     for ours, theirs in zip(graphs[:40], reference[:40]):
         assert ours.num_nodes == theirs.num_nodes
