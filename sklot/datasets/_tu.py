@@ -47,7 +47,7 @@ def _find_folder(name, paths):
         for folder in candidates:
             if os.path.isfile(os.path.join(folder, f"{name}_A.txt")):
                 return folder
-    searched = ", ".join(repr(p) for p in paths) or "nowhere"
+    searched = ", ".join(repr(p) for p in paths) or f"nothing: no path given and {DATA_DIR_VARIABLE} unset"
     raise FileNotFoundError(
         f"no TU files for {name!r} (searched {searched}): expected {name}_A.txt, "
         f"{name}_graph_indicator.txt and {name}_graph_labels.txt in <path>/{name}/ or <path>/{name}/raw/. "
@@ -55,6 +55,11 @@ def _find_folder(name, paths):
         "the TU collection (https://chrsmrrs.github.io/datasets/) and pass their folder as `path` "
         f"or set the {DATA_DIR_VARIABLE} environment variable to it."
     )
+
+
+def _tu_folder(name, path=None):
+    """The folder holding ``<name>_A.txt`` etc., searched as :func:`load_tu_dataset` does."""
+    return _find_folder(name, _default_paths(name) if path is None else [os.fspath(path)])
 
 
 def load_tu_dataset(name, path=None):
@@ -100,8 +105,7 @@ def load_tu_dataset(name, path=None):
     import torch
     from torch_geometric.data import Data
 
-    paths = _default_paths(name) if path is None else [os.fspath(path)]
-    folder = _find_folder(name, paths)
+    folder = _tu_folder(name, path)
     f = lambda suffix: os.path.join(folder, f"{name}_{suffix}.txt")  # noqa: E731
     indicator = _read_numbers(f("graph_indicator"), np.int64) - 1
     edges = _read_numbers(f("A"), np.int64).reshape(-1, 2) - 1
