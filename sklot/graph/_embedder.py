@@ -86,6 +86,13 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     paper's ``readout="max-mean"``).
     Trained without labels, the model embeds unseen graphs (inductive).
 
+    Node features: one-hot ``node_label`` and standardised ``x`` when *every*
+    training graph has them (some graphs with and some without is a ValueError),
+    else one-hot degrees. Self-loops are ignored for every input type. The user's
+    graphs are never modified: the training graphs' pyramids are kept by the
+    fitted estimator (keyed by graph content; not pickled), so ``transform`` of
+    the training graphs does not coarsen them again.
+
     Parameters
     ----------
     depth : int, default=3
