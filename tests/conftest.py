@@ -19,16 +19,3 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture
-def shared_dir():
-    """Path to ../shared beside the project root (TU datasets and specs)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.environ.get("SKLOT_SHARED_DIR") or os.path.normpath(os.path.join(here, "..", "..", "shared"))
-    if not os.path.isdir(path):
-        pytest.fail(
-            f"../shared was not found at {path}; it is part of the project's test fixtures "
-            "(set SKLOT_SHARED_DIR to its location)."
-        )
-    return path

@@ -13,7 +13,7 @@ dependencies in a separate environment, e.g. numpy 1.23.5, scipy 1.9.3,
 pygsp 0.5.1, sortedcontainers (it fails on current numpy/scipy). Then::
 
     python benchmarks/graph/bench_coarsening.py --reference /path/to/graph-coarsening \\
-        --reference-python /path/to/old-env/bin/python --tu ../shared/data/tu MUTAG PROTEINS
+        --reference-python /path/to/old-env/bin/python --tu /path/to/tu MUTAG PROTEINS
 
 Without ``--reference`` (or if the path is absent) only sklot is run and the
 script says so. BLAS is limited to one thread on both sides.
@@ -28,6 +28,16 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+
+def _tu_root(name, path):
+    """Folder holding ``<name>/`` (the reference runner's layout), found as sklot's loader finds it."""
+    from sklot.datasets._tu import _tu_folder
+
+    folder = _tu_folder(name, path)
+    if os.path.basename(folder) == name:
+        return os.path.dirname(folder)
+    return os.path.dirname(os.path.dirname(folder))  # <root>/<name>/raw/
+
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_reference_runner.py")
 
@@ -67,7 +77,7 @@ def run_reference(args, name, K, r):
             "ignore",
             RUNNER,
             args.reference,
-            args.tu,
+            _tu_root(name, args.tu),
             name,
             out,
             str(K),
@@ -96,7 +106,10 @@ def main():
     )
     parser.add_argument("datasets", nargs="*", default=["MUTAG", "PROTEINS"])
     parser.add_argument(
-        "--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu")
+        "--tu",
+        default=None,
+        help="folder of TU datasets (<folder>/<NAME>/<NAME>_A.txt, ...); default: the copies shipped "
+        "with sklot (MUTAG, PTC_MR), then $SKLOT_DATA_DIR (see docs/user_guide/graph.rst)",
     )
     parser.add_argument("--reference", default=None, help="path to a checkout of loukasa/graph-coarsening")
     parser.add_argument(

@@ -49,7 +49,10 @@ def main():
     )
     parser.add_argument("dataset")
     parser.add_argument(
-        "--tu", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "tu")
+        "--tu",
+        default=None,
+        help="folder of TU datasets (<folder>/<NAME>/<NAME>_A.txt, ...); default: the copies shipped "
+        "with sklot (MUTAG, PTC_MR), then $SKLOT_DATA_DIR (see docs/user_guide/graph.rst)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=1e-4)

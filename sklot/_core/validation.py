@@ -156,17 +156,30 @@ def check_graphs(graphs, *, min_nodes=1, min_graphs=1):
     ----------
     graphs : list of torch_geometric Data, a torch_geometric Dataset, or list of networkx graphs
         Node features are read from ``x`` (Data) or from the ``"x"`` node
-        attribute (networkx) when present.
+        attribute (networkx) when present; integer node labels from
+        ``node_label`` (Data) or the ``"label"`` node attribute (networkx).
     min_nodes : int, default=1
         Graphs with fewer nodes raise a ValueError naming the graph.
     min_graphs : int, default=1
 
+    Returns
+    -------
+    graphs : list of torch_geometric.data.Data
+        The user's ``Data`` objects themselves when they need no change, never
+        modified in place. Self-loops are removed, whatever the input type (a
+        networkx self-loop and a ``Data`` self-loop give the same graph): the
+        Laplacian ``L = D - W`` ignores them, and so do sklot's graph models. A
+        ``Data`` with self-loops is returned as a shallow copy without them.
+
     Raises
     ------
     ValueError
-        Too few graphs, a graph with too few nodes, edge indices out of
-        range, or non-finite node features.
+        Too few graphs, a graph with too few nodes, an invalid ``edge_index``
+        (see :func:`check_edge_index`), non-finite node features, or the
+        networkx ``"x"`` attribute on some nodes of a graph but not all.
     """
+    import copy
+
     import torch
     from torch_geometric.data import Data
 
@@ -181,7 +194,7 @@ def check_graphs(graphs, *, min_nodes=1, min_graphs=1):
     out = []
     for i, g in enumerate(items):
         if _is_networkx(g):
-            g = _from_networkx(g)
+            g = _from_networkx(g, i)
         elif not isinstance(g, Data):
             raise TypeError(f"graph {i} is a {type(g).__name__}; expected torch_geometric Data or a networkx graph.")
         n = g.num_nodes
@@ -189,13 +202,13 @@ def check_graphs(graphs, *, min_nodes=1, min_graphs=1):
             raise ValueError(f"graph {i} has {n or 0} node(s); at least {min_nodes} required.")
         ei = g.edge_index
         if ei is None:
-            g = g.clone()
+            g = copy.copy(g)
             g.edge_index = torch.empty((2, 0), dtype=torch.long)
         else:
-            if ei.dim() != 2 or ei.shape[0] != 2:
-                raise ValueError(f"graph {i}: edge_index must have shape (2, n_edges); got {tuple(ei.shape)}.")
-            if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= n):
-                raise ValueError(f"graph {i}: edge_index refers to node {int(ei.max())} but the graph has {n} nodes.")
+            check_edge_index(ei, n, name=f"graph {i}: edge_index")
+            loops = ei[0] == ei[1]
+            if bool(loops.any()):
+                g = _without_edges(g, loops)
         x = getattr(g, "x", None)
         if x is not None:
             if x.shape[0] != n:
@@ -206,12 +219,59 @@ def check_graphs(graphs, *, min_nodes=1, min_graphs=1):
     return out
 
 
+def check_edge_index(edge_index, num_nodes, *, name="edge_index"):
+    """Check an edge list of shape ``(2, n_edges)`` of integer node indices in ``[0, num_nodes)``.
+
+    The one edge-index check of sklot (used by :func:`check_graphs` and by
+    :func:`sklot.graph.coarsen`'s input conversion).
+
+    Parameters
+    ----------
+    edge_index : torch.Tensor or ndarray of shape (2, n_edges)
+    num_nodes : int
+    name : str, default="edge_index"
+        How the error messages name the array.
+
+    Raises
+    ------
+    ValueError
+        Wrong shape, a non-integer dtype, or an index outside ``[0, num_nodes)``.
+    """
+    arr = edge_index.detach().cpu().numpy() if hasattr(edge_index, "detach") else np.asarray(edge_index)
+    if arr.ndim != 2 or arr.shape[0] != 2:
+        raise ValueError(f"{name} must have shape (2, n_edges); got {tuple(arr.shape)}.")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} must hold integer node indices; got dtype {arr.dtype}.")
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0:
+            raise ValueError(f"{name} refers to node {lo}; node indices must be non-negative.")
+        if hi >= num_nodes:
+            raise ValueError(f"{name} refers to node {hi} but the graph has {num_nodes} nodes.")
+
+
+def _without_edges(g, drop):
+    """Shallow copy of ``g`` without the edges where ``drop`` is true (``edge_*`` attributes follow)."""
+    import copy
+
+    n_edges = g.edge_index.shape[1]
+    keep = ~drop
+    out = copy.copy(g)
+    for key in list(out.keys()):
+        value = out[key]
+        if key == "edge_index":
+            out[key] = value[:, keep]
+        elif key.startswith("edge_") and getattr(value, "ndim", 0) >= 1 and value.shape[0] == n_edges:
+            out[key] = value[keep]  # edge_weight, edge_attr, ...
+    return out
+
+
 def _is_networkx(g):
     mod = type(g).__module__ or ""
     return mod.startswith("networkx")
 
 
-def _from_networkx(g):
+def _from_networkx(g, index=0):
     import torch
     from torch_geometric.data import Data
 
@@ -226,7 +286,13 @@ def _from_networkx(g):
         ei = torch.empty((2, 0), dtype=torch.long)
     data = Data(edge_index=ei, num_nodes=len(nodes))
     feats = [g.nodes[v].get("x") for v in nodes]
-    if nodes and all(f is not None for f in feats):
+    missing = sum(f is None for f in feats)
+    if 0 < missing < len(nodes):
+        raise ValueError(
+            f"graph {index}: {len(nodes) - missing} of its {len(nodes)} nodes have the node attribute 'x' "
+            "and the others do not; give 'x' to every node or to none."
+        )
+    if nodes and not missing:
         data.x = torch.as_tensor(np.asarray([np.atleast_1d(f) for f in feats], dtype=np.float32))
     labels = [g.nodes[v].get("label") for v in nodes]
     if nodes and all(isinstance(lab, numbers.Integral) for lab in labels):

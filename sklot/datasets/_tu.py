@@ -1,10 +1,33 @@
-"""TU-format graph classification datasets read from local text files (no download)."""
+"""TU-format graph classification datasets read from local text files (no download).
+
+MUTAG and PTC_MR (about 300 KB together) ship with sklot in ``sklot/datasets/data/tu/``;
+larger TU datasets are read from a folder the user names (``path``, or the
+``SKLOT_DATA_DIR`` environment variable).
+"""
 
 import os
 
 import numpy as np
 
-__all__ = ["load_tu_dataset"]
+__all__ = ["load_tu_dataset", "BUNDLED_TU_DATASETS", "DATA_DIR_VARIABLE"]
+
+#: TU datasets shipped inside the package (``sklot/datasets/data/tu/<NAME>/``).
+BUNDLED_TU_DATASETS = ("MUTAG", "PTC_MR")
+#: Environment variable naming a folder of datasets (`$SKLOT_DATA_DIR/tu/<NAME>/` or `.../<NAME>/`).
+DATA_DIR_VARIABLE = "SKLOT_DATA_DIR"
+
+
+def _bundled_folder():
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tu")
+
+
+def _default_paths(name):
+    """Folders searched when no ``path`` is given: the bundled copy, then ``$SKLOT_DATA_DIR``."""
+    paths = [_bundled_folder()] if name in BUNDLED_TU_DATASETS else []
+    root = os.environ.get(DATA_DIR_VARIABLE)
+    if root:
+        paths += [os.path.join(root, "tu"), root]
+    return paths
 
 
 def _read_numbers(path, dtype):
@@ -13,25 +36,33 @@ def _read_numbers(path, dtype):
     return np.array(text.split(), dtype=dtype)
 
 
-def _find_folder(name, path):
-    candidates = [
-        os.path.join(path, name, "raw"),
-        os.path.join(path, name),
-        os.path.join(path, "raw"),
-        path,
-    ]
-    for folder in candidates:
-        if os.path.isfile(os.path.join(folder, f"{name}_A.txt")):
-            return folder
+def _find_folder(name, paths):
+    for path in paths:
+        candidates = [
+            os.path.join(path, name, "raw"),
+            os.path.join(path, name),
+            os.path.join(path, "raw"),
+            path,
+        ]
+        for folder in candidates:
+            if os.path.isfile(os.path.join(folder, f"{name}_A.txt")):
+                return folder
+    searched = ", ".join(repr(p) for p in paths) or f"nothing: no path given and {DATA_DIR_VARIABLE} unset"
     raise FileNotFoundError(
-        f"no TU files for {name!r} under {path!r}: expected {name}_A.txt, {name}_graph_indicator.txt and "
-        f"{name}_graph_labels.txt in {path}/{name}/ or {path}/{name}/raw/. sklot does not download data; "
-        "get the files from the TU collection (https://chrsmrrs.github.io/datasets/) "
-        "and point `path` at them."
+        f"no TU files for {name!r} (searched {searched}): expected {name}_A.txt, "
+        f"{name}_graph_indicator.txt and {name}_graph_labels.txt in <path>/{name}/ or <path>/{name}/raw/. "
+        f"sklot ships {', '.join(BUNDLED_TU_DATASETS)} and does not download data; get the files from "
+        "the TU collection (https://chrsmrrs.github.io/datasets/) and pass their folder as `path` "
+        f"or set the {DATA_DIR_VARIABLE} environment variable to it."
     )
 
 
-def load_tu_dataset(name, path):
+def _tu_folder(name, path=None):
+    """The folder holding ``<name>_A.txt`` etc., searched as :func:`load_tu_dataset` does."""
+    return _find_folder(name, _default_paths(name) if path is None else [os.fspath(path)])
+
+
+def load_tu_dataset(name, path=None):
     """Read a TU-format graph classification dataset (Morris et al., 2020) from text files.
 
     Parameters
@@ -40,9 +71,12 @@ def load_tu_dataset(name, path):
         Dataset name, e.g. ``"MUTAG"``; the files are ``<name>_A.txt``,
         ``<name>_graph_indicator.txt``, ``<name>_graph_labels.txt`` and, when
         present, ``<name>_node_labels.txt`` and ``<name>_node_attributes.txt``.
-    path : str or path-like
+    path : str, path-like or None, default=None
         A folder holding ``<name>/`` (or ``<name>/raw/``, torch_geometric's
-        layout), or the folder of the files itself.
+        layout), or the folder of the files itself. ``None``: the copy shipped
+        with sklot for ``"MUTAG"`` and ``"PTC_MR"``, otherwise the folder named by
+        the ``SKLOT_DATA_DIR`` environment variable (``$SKLOT_DATA_DIR/tu/<name>/``
+        or ``$SKLOT_DATA_DIR/<name>/``).
 
     Returns
     -------
@@ -60,12 +94,18 @@ def load_tu_dataset(name, path):
         The files are not there (nothing is downloaded).
     ValueError
         Inconsistent files (edges across graphs, wrong line counts).
+
+    Examples
+    --------
+    >>> from sklot.datasets import load_tu_dataset
+    >>> graphs, y = load_tu_dataset("MUTAG")  # shipped with sklot, no path needed
+    >>> len(graphs), sorted(set(y.tolist()))
+    (188, [-1, 1])
     """
     import torch
     from torch_geometric.data import Data
 
-    path = os.fspath(path)
-    folder = _find_folder(name, path)
+    folder = _tu_folder(name, path)
     f = lambda suffix: os.path.join(folder, f"{name}_{suffix}.txt")  # noqa: E731
     indicator = _read_numbers(f("graph_indicator"), np.int64) - 1
     edges = _read_numbers(f("A"), np.int64).reshape(-1, 2) - 1

@@ -86,6 +86,13 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     paper's ``readout="max-mean"``).
     Trained without labels, the model embeds unseen graphs (inductive).
 
+    Node features: one-hot ``node_label`` and standardised ``x`` when *every*
+    training graph has them (some graphs with and some without is a ValueError),
+    else one-hot degrees. Self-loops are ignored for every input type. The user's
+    graphs are never modified: the training graphs' pyramids are kept by the
+    fitted estimator (keyed by graph content; not pickled), so ``transform`` of
+    the training graphs does not coarsen them again.
+
     Parameters
     ----------
     depth : int, default=3
@@ -133,7 +140,8 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     verbose : int, default=0
         1 prints the time spent coarsening and the per-epoch loss table.
     n_jobs : int or None, default=None
-        Parallel workers (joblib) computing the pyramids.
+        Parallel workers (joblib) computing the pyramids; ``-1`` all cores, ``0`` is
+        rejected by ``fit``.
 
     Attributes
     ----------
@@ -179,7 +187,12 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         "device": "no_validation",
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "n_jobs": [Integral, None],
+        # joblib's convention: -1 all cores, -2 all but one, ...; 0 has no meaning
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
@@ -219,14 +232,21 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.n_jobs = n_jobs
 
-    def _pyramid_dataset(self, graphs):
+    def _pyramid_dataset(self, graphs, cache=None):
+        """Pyramids (read from / added to ``cache``) and node features of ``graphs``."""
         import time
 
         from ._pyramid import pyramid_data, pyramids
 
         t0 = time.perf_counter()
         pyrs = pyramids(
-            graphs, self.depth, self.n_eigenvectors, self.reduction, self.method, n_jobs=self.n_jobs
+            graphs,
+            self.depth,
+            self.n_eigenvectors,
+            self.reduction,
+            self.method,
+            n_jobs=self.n_jobs,
+            cache=cache,
         )
         if self.verbose:
             print(
@@ -259,7 +279,11 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         graphs = check_graphs(X)
         seed = draw_seed(self.random_state)
         self.featurizer_ = NodeFeaturizer().fit(graphs)
-        dataset = self._pyramid_dataset(graphs)
+        # Pyramids of the training graphs, kept on the estimator (never on the user's Data
+        # objects) and keyed by graph content, so transform(training graphs) does not
+        # coarsen them again. Not pickled.
+        self._pyramid_cache = {}
+        dataset = self._pyramid_dataset(graphs, cache=self._pyramid_cache)
         net = make_net(
             HG2VModule,
             HG2VLoss,
@@ -302,9 +326,12 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         import torch
         from torch.utils.data import DataLoader
 
+        from collections import ChainMap
+
         check_is_fitted(self, "module_")
         graphs = check_graphs(X)
-        dataset = self._pyramid_dataset(graphs)
+        # reads the training pyramids; new graphs' pyramids go to a throw-away map
+        dataset = self._pyramid_dataset(graphs, cache=ChainMap({}, getattr(self, "_pyramid_cache", {})))
         device = self._device()
         module = self.module_.to(device).eval()
         out = []
@@ -313,6 +340,38 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
                 out.append(module.embed(batch.to(device)).cpu())
         self.module_ = module.cpu()
         return torch.cat(out).double().numpy()
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the embedding's columns (graphs have no input feature names).
+
+        ``level{l}_contexts_{reduce}_{j}`` for the reductions (``max``, ``mean``,
+        ``sum``) over each graph's supernodes of feature ``j`` of the level-``l``
+        contexts, ``level{l}_words_{reduce}_{j}`` for the words (see ``readout``).
+        With ``set_output(transform="pandas")``, ``transform`` returns a DataFrame
+        with these columns.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (accepted for scikit-learn's API).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str, shape (n_features_out_,)
+        """
+        import numpy as np
+
+        from ._hg2v import readout_feature_names
+
+        check_is_fitted(self, "module_")
+        module = self.module_  # the trained network's layout, whatever set_params did since
+        names = readout_feature_names(module.readout, module.depth, module.input_lin.out_features)
+        return np.asarray(names, dtype=object)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_pyramid_cache", None)  # recomputable; would make pickles as large as the data
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

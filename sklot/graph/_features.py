@@ -15,6 +15,18 @@ def _degrees(g):
     return deg
 
 
+def _present_in_all_or_none(graphs, key):
+    missing = [i for i, g in enumerate(graphs) if getattr(g, key, None) is None]
+    if missing and len(missing) < len(graphs):
+        shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise ValueError(
+            f"{len(graphs) - len(missing)} of the {len(graphs)} training graphs have node features "
+            f"{key!r} and {len(missing)} do not (graphs {shown}): give {key!r} to every graph or to "
+            "none (node features are used only when every training graph has them)."
+        )
+    return not missing
+
+
 class NodeFeaturizer:
     """Fitted map graph -> node feature matrix, chosen by what the training graphs carry.
 
@@ -24,11 +36,16 @@ class NodeFeaturizer:
       mean and standard deviation (appended to the one-hot labels when both exist);
     * neither: one-hot degree, capped at the largest training degree
       (at most :data:`MAX_DEGREE_FEATURE`), as in Béthune et al. (2020, Sec. 5).
+
+    Node labels and attributes must be given for every training graph or for
+    none: a training set where only some graphs carry ``x`` (or ``node_label``)
+    raises a ValueError naming them, rather than dropping the features of all
+    graphs.
     """
 
     def fit(self, graphs):
-        self.use_labels = all(getattr(g, "node_label", None) is not None for g in graphs)
-        self.use_x = all(getattr(g, "x", None) is not None for g in graphs)
+        self.use_labels = _present_in_all_or_none(graphs, "node_label")
+        self.use_x = _present_in_all_or_none(graphs, "x")
         if self.use_labels:
             self.n_labels = int(max(int(g.node_label.max()) if g.num_nodes else 0 for g in graphs)) + 1
         if self.use_x:

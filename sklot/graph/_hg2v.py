@@ -9,7 +9,7 @@ from ._pyramid import level_batches
 from .nn import KrylovConv
 from .nn.pool import LoukasSelectOutput, sum_pool
 
-__all__ = ["HG2VModule", "HG2VLoss", "READOUTS", "WORD_READOUTS", "readout_width"]
+__all__ = ["HG2VModule", "HG2VLoss", "READOUTS", "WORD_READOUTS", "readout_feature_names", "readout_width"]
 
 #: Graph readouts: the reductions over each graph's supernodes (contexts) concatenated per level.
 READOUTS = {
@@ -37,6 +37,24 @@ def readout_width(readout, depth, n_features):
     """Number of columns of the graph embedding for a readout."""
     _check_readout(readout)
     return (len(READOUTS[readout]) + len(WORD_READOUTS[readout])) * depth * n_features
+
+
+def readout_feature_names(readout, depth, n_features):
+    """Column names of the graph embedding, in the order of :meth:`HG2VModule.embed_readouts`.
+
+    ``level{l}_contexts_{reduce}_{j}``: reduction ``reduce`` over the graph's supernodes of
+    feature ``j`` of the contexts ``X_l`` (``l = 1..depth``); ``level{l}_words_{reduce}_{j}``:
+    the same over the graph's level-``l`` nodes of the words ``V_l`` (``l = 0..depth-1``).
+    """
+    _check_readout(readout)
+    names = []
+    for level in range(depth):
+        for reduce in READOUTS[readout]:
+            names += [f"level{level + 1}_contexts_{reduce}_{j}" for j in range(n_features)]
+    for level in range(depth):
+        for reduce in WORD_READOUTS[readout]:
+            names += [f"level{level}_words_{reduce}_{j}" for j in range(n_features)]
+    return names
 
 
 def _gnn(kind, in_channels, out_channels, krylov_order):

@@ -1,16 +1,15 @@
 """Coarsening pyramids of graphs, computed once per graph, cached, and batched with torch_geometric."""
 
+import hashlib
+
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
 from .coarsening import coarsen
-from .nn.pool import loukas_connect, loukas_select
 
-__all__ = ["PyramidData", "graph_pyramid", "pyramids", "pyramid_data", "level_batches"]
-
-_CACHE_ATTR = "_sklot_pyramids"
+__all__ = ["PyramidData", "graph_digest", "graph_pyramid", "pyramids", "pyramid_data", "level_batches"]
 
 
 class PyramidData(Data):
@@ -51,36 +50,65 @@ def graph_pyramid(edge_index, num_nodes, depth, n_eigenvectors, reduction, metho
     W = ((W + W.T) > 0).astype(np.float64)
     levels = coarsen(W, n_eigenvectors=n_eigenvectors, reduction=reduction, method=method, max_levels=depth)
     out = []
-    e = torch.as_tensor(np.vstack(W.nonzero()), dtype=torch.long)
-    w = torch.ones(e.shape[1])
     n = num_nodes
+    e, w = _edges(W)
     for level in range(depth):
         if level < len(levels):
-            select = loukas_select(levels[level].assignment, levels[level].n_coarse)
-            e, w = loukas_connect(select, e, w)
+            # the coarse graph W_c = P W P^T was computed by `coarsen`: read it, do not redo it
+            e, w = _edges(levels[level].adjacency)
             assignment = levels[level].assignment
             n = levels[level].n_coarse
         else:  # identity level: the pyramid has stopped coarsening
             assignment = np.arange(n)
-        out.append((np.asarray(assignment, dtype=np.int64), e.numpy().copy(), w.numpy().copy()))
+        out.append((np.asarray(assignment, dtype=np.int64), e, w))
     return out
 
 
-def pyramids(graphs, depth, n_eigenvectors, reduction, method, n_jobs=None):
-    """Pyramids of every graph, read from the cache kept on each ``Data`` object or computed
-    in parallel with joblib (``n_jobs``) and cached there."""
+def _edges(W):
+    """``(edge_index, edge_weight)`` of a weight matrix, row-major order (int64, float32), no diagonal."""
+    W = sp.coo_matrix(sp.csr_matrix(W, copy=True))
+    W.sum_duplicates()  # canonical: sorted by (row, column)
+    keep = (W.row != W.col) & (W.data != 0)
+    return np.vstack([W.row[keep], W.col[keep]]).astype(np.int64), W.data[keep].astype(np.float32)
+
+
+def graph_digest(graph):
+    """Content key of a graph's structure: a hash of ``num_nodes`` and ``edge_index``.
+
+    Two graphs with the same key have the same pyramid, whatever the objects
+    holding them; editing ``edge_index`` in place changes the key.
+    """
+    ei = np.ascontiguousarray(graph.edge_index.detach().cpu().numpy(), dtype=np.int64)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.int64(graph.num_nodes).tobytes())
+    h.update(ei.tobytes())
+    return h.hexdigest()
+
+
+def pyramids(graphs, depth, n_eigenvectors, reduction, method, n_jobs=None, cache=None):
+    """Pyramids of every graph, computed in parallel with joblib (``n_jobs``).
+
+    ``cache`` (a mapping, e.g. a dict kept by the estimator) is read for pyramids
+    already computed and receives the new ones, keyed by the coarsening parameters
+    and :func:`graph_digest`; the graphs themselves are never written to.
+    """
     from joblib import Parallel, delayed
 
-    key = (int(depth), int(n_eigenvectors), float(reduction), str(method))
-    todo = [i for i, g in enumerate(graphs) if key not in g.__dict__.get(_CACHE_ATTR, {})]
+    params = (int(depth), int(n_eigenvectors), float(reduction), str(method))
+    cache = {} if cache is None else cache
+    keys = [(params, graph_digest(g)) for g in graphs]
+    todo = {}
+    for i, key in enumerate(keys):
+        if key not in cache and key not in todo:
+            todo[key] = i
     if todo:
-        args = [(graphs[i].edge_index.cpu().numpy(), int(graphs[i].num_nodes)) for i in todo]
+        args = [(graphs[i].edge_index.cpu().numpy(), int(graphs[i].num_nodes)) for i in todo.values()]
         results = Parallel(n_jobs=n_jobs)(
             delayed(graph_pyramid)(ei, n, depth, n_eigenvectors, reduction, method) for ei, n in args
         )
-        for i, res in zip(todo, results):
-            graphs[i].__dict__.setdefault(_CACHE_ATTR, {})[key] = res
-    return [g.__dict__[_CACHE_ATTR][key] for g in graphs]
+        for key, res in zip(todo, results):
+            cache[key] = res
+    return [cache[key] for key in keys]
 
 
 def pyramid_data(x, edge_index, pyramid):

@@ -207,10 +207,10 @@ def test_coarsening_matrix_from_assignment():
     np.testing.assert_allclose(C @ C.T, np.eye(3), atol=1e-15)
 
 
-def test_tu_graphs_never_fail(shared_dir):
+def test_tu_graphs_never_fail():
     from sklot.datasets import load_tu_dataset
 
-    graphs, _ = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    graphs, _ = load_tu_dataset("MUTAG")
     for g in graphs:
         levels = coarsen(g, n_eigenvectors=6, reduction=0.99)
         C = total_matrix(levels, g.num_nodes)

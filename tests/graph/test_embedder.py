@@ -170,10 +170,10 @@ def test_networkx_and_data_inputs_agree_and_features_follow_the_rules():
     assert emb.featurizer_.n_features == 7  # one-hot degree 0..6 (the star's centre)
 
 
-def test_node_labels_and_attributes(shared_dir):
+def test_node_labels_and_attributes():
     from sklot.datasets import load_tu_dataset
 
-    graphs, y = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    graphs, y = load_tu_dataset("MUTAG")
     emb = LoukasGraphEmbedder(random_state=0, **{**FAST, "max_epochs": 0}).fit(graphs)
     assert emb.featurizer_.use_labels and emb.featurizer_.n_features == 7  # MUTAG's 7 atom types
     unlabelled = [nx.path_graph(5)]
@@ -183,18 +183,127 @@ def test_node_labels_and_attributes(shared_dir):
         emb.transform(graphs[0])
 
 
-def test_pyramids_are_cached_on_the_data_objects(monkeypatch):
+def _snapshot(g):
+    """Everything a user could see on a Data object: its attribute dict and its stored tensors."""
+    return set(vars(g)), {k: v.clone() if torch.is_tensor(v) else v for k, v in g.to_dict().items()}
+
+
+def test_fit_and_transform_leave_the_users_data_objects_untouched_and_reuse_pyramids(monkeypatch):
     import sklot.graph._pyramid as pyramid
 
     graphs, _ = make_structure_graphs(6, kind="cycles", n_nodes=(10, 12), random_state=0)
+    graphs[0].edge_index = torch.cat([graphs[0].edge_index, torch.tensor([[0], [0]])], dim=1)  # a self-loop
+    before = [_snapshot(g) for g in graphs]
     emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
     first = emb.transform(graphs)
+    for g, (attrs, stored) in zip(graphs, before):
+        assert set(vars(g)) == attrs  # no cache attribute written on the user's objects
+        assert g.to_dict().keys() == stored.keys()
+        for key, value in stored.items():
+            if torch.is_tensor(value):
+                assert torch.equal(g[key], value)
+    assert graphs[0].edge_index.shape[1] == before[0][1]["edge_index"].shape[1]  # self-loop still there
 
     def fail(*args, **kwargs):
         raise AssertionError("pyramid recomputed")
 
+    # the training pyramids are kept by the estimator, keyed by content: not recomputed for
+    # the same objects, nor for equal graphs in new objects
     monkeypatch.setattr(pyramid, "graph_pyramid", fail)
     np.testing.assert_array_equal(emb.transform(graphs), first)
+    copies = [g.clone() for g in graphs]
+    np.testing.assert_array_equal(emb.transform(copies), first)
+    # a graph that was not in fit is coarsened, and is not added to the estimator's cache
+    n_cached = len(emb._pyramid_cache)
+    monkeypatch.undo()
+    emb.transform([nx.star_graph(5)])
+    assert len(emb._pyramid_cache) == n_cached
+    # the cache is not pickled
+    assert "_pyramid_cache" not in pickle.loads(pickle.dumps(emb)).__dict__
+
+
+def test_self_loops_give_the_same_embedding_through_networkx_and_data():
+    from torch_geometric.utils import from_networkx
+
+    graphs = small_graphs()
+    looped = [g.copy() for g in graphs]
+    for g in looped:
+        node = next(iter(g.nodes))
+        g.add_edge(node, node)
+    data = []
+    for g in looped:
+        d = from_networkx(nx.convert_node_labels_to_integers(g))
+        d.num_nodes = g.number_of_nodes()
+        data.append(d)
+    assert all(bool((d.edge_index[0] == d.edge_index[1]).any()) for d in data)
+    emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    plain = emb.transform(graphs)
+    np.testing.assert_array_equal(emb.transform(looped), plain)
+    np.testing.assert_allclose(emb.transform(data), plain, rtol=1e-5, atol=1e-6)
+    # and fitting on the looped Data gives the model fitted on the loop-free graphs
+    a = LoukasGraphEmbedder(random_state=0, **FAST).fit(data).transform(data)
+    np.testing.assert_allclose(a, plain, rtol=1e-5, atol=1e-6)
+
+
+def test_node_features_on_some_training_graphs_only_is_an_error():
+    graphs, _ = make_structure_graphs(4, kind="cycles", n_nodes=(10, 12), random_state=0)
+    graphs = [g.clone() for g in graphs]
+    for g in graphs[:2]:
+        g.x = torch.randn(g.num_nodes, 3, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="2 of the 4 training graphs have node features 'x'.*graphs 2, 3"):
+        LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    for g in graphs[2:]:
+        g.node_label = torch.zeros(g.num_nodes, dtype=torch.long)
+    for g in graphs[:2]:
+        del g.x
+    with pytest.raises(ValueError, match="'node_label'"):
+        LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+
+
+def test_n_jobs_zero_is_rejected_by_fit():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    graphs, _ = make_structure_graphs(6, kind="cycles", n_nodes=(10, 12), random_state=0)
+    emb = LoukasGraphEmbedder(random_state=0, **FAST).fit(graphs)
+    # a refit on graphs whose pyramids were once cached used to pass with n_jobs=0 (joblib never
+    # ran), and the error came at transform time on new graphs: the parameter is checked in fit
+    with pytest.raises(InvalidParameterError, match="n_jobs"):
+        emb.set_params(n_jobs=0).fit(graphs)
+    LoukasGraphEmbedder(random_state=0, n_jobs=-1, **FAST)._validate_params()
+    LoukasGraphEmbedder(random_state=0, n_jobs=1, **FAST)._validate_params()
+
+
+@pytest.mark.parametrize("readout", ["max-mean-sum", "max-mean", "max-mean-sum+words", "words"])
+def test_feature_names_and_pandas_output_follow_the_embedding_layout(readout):
+    import pandas as pd
+
+    from sklot.graph._pyramid import pyramids
+    from sklot._core.validation import check_graphs
+
+    graphs = small_graphs()
+    d, f = FAST["depth"], FAST["n_features"]
+    emb = LoukasGraphEmbedder(random_state=0, readout=readout, **FAST).fit(graphs)
+    names = emb.get_feature_names_out()
+    assert names.shape == (emb.n_features_out_,) and len(set(names)) == names.size
+    Z = emb.transform(graphs)
+    df = emb.set_output(transform="pandas").transform(graphs)
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == list(names)
+    np.testing.assert_array_equal(df.to_numpy(), Z)
+    # the names say what each column is: sums are means x (super)node counts, max >= mean
+    pyrs = pyramids(check_graphs(graphs), d, emb.n_eigenvectors, emb.reduction, emb.method)
+    sizes = [np.array([g.num_nodes for g in check_graphs(graphs)])]
+    sizes += [np.array([int(p[level][0].max()) + 1 for p in pyrs]) for level in range(d)]
+    checked = 0
+    for kind, levels in (("contexts", range(1, d + 1)), ("words", range(d))):
+        for level in levels:
+            cols = lambda r: df[[f"level{level}_{kind}_{r}_{j}" for j in range(f)]].to_numpy()  # noqa: E731
+            if f"level{level}_{kind}_mean_0" not in df:
+                continue
+            assert np.all(cols("max") >= cols("mean") - 1e-6)
+            if f"level{level}_{kind}_sum_0" in df:
+                np.testing.assert_allclose(cols("sum"), cols("mean") * sizes[level][:, None], rtol=1e-5, atol=1e-5)
+            checked += 1
+    assert checked == {"max-mean-sum": d, "max-mean": d, "max-mean-sum+words": 2 * d, "words": d}[readout]
 
 
 @pytest.mark.slow  # starting joblib workers takes tens of seconds on a loaded machine
@@ -206,17 +315,18 @@ def test_parallel_pyramids_match_sequential():
     np.testing.assert_array_equal(a, b)
 
 
-def test_tu_loader_agrees_with_torch_geometric(shared_dir, tmp_path):
+def test_tu_loader_agrees_with_torch_geometric(tmp_path):
     import shutil
 
     from torch_geometric.datasets import TUDataset
 
     from sklot.datasets import load_tu_dataset
+    from sklot.datasets._tu import _bundled_folder
 
     raw = tmp_path / "MUTAG" / "raw"
-    shutil.copytree(f"{shared_dir}/data/tu/MUTAG", raw)
+    shutil.copytree(f"{_bundled_folder()}/MUTAG", raw)
     reference = TUDataset(str(tmp_path), "MUTAG")  # reads the local files, no download
-    graphs, y = load_tu_dataset("MUTAG", f"{shared_dir}/data/tu")
+    graphs, y = load_tu_dataset("MUTAG")
     assert len(graphs) == len(reference) == 188
     for ours, theirs in zip(graphs[:40], reference[:40]):
         assert ours.num_nodes == theirs.num_nodes

@@ -153,6 +153,12 @@ def coarsen(
         (a single node, no edges). The whole coarsening is
         ``C = levels[-1].matrix @ ... @ levels[0].matrix``.
 
+    Raises
+    ------
+    ValueError
+        A graph without nodes, an invalid ``edge_index`` or weights (see
+        ``as_weight_matrix``), or an invalid parameter.
+
     Examples
     --------
     >>> import networkx as nx

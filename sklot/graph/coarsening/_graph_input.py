@@ -3,7 +3,11 @@
 import numpy as np
 import scipy.sparse as sp
 
+from ..._core.validation import check_edge_index
+
 __all__ = ["as_weight_matrix"]
+
+_NO_NODES = "the graph has no nodes (a 0 x 0 weight matrix): there is nothing to coarsen."
 
 
 def as_weight_matrix(graph):
@@ -29,6 +33,8 @@ def as_weight_matrix(graph):
     elif type(graph).__module__.startswith("networkx"):
         import networkx as nx
 
+        if graph.number_of_nodes() == 0:
+            raise ValueError(_NO_NODES)
         W = sp.csr_matrix(nx.to_scipy_sparse_array(graph, weight="weight", dtype=np.float64, format="csr"))
     elif hasattr(graph, "edge_index") and hasattr(graph, "num_nodes"):
         n = int(graph.num_nodes or 0)
@@ -36,11 +42,12 @@ def as_weight_matrix(graph):
         if ei is None or ei.numel() == 0:
             W = sp.csr_matrix((n, n), dtype=np.float64)
         else:
+            check_edge_index(ei, n)
             ei = ei.detach().cpu().numpy()
             ew = getattr(graph, "edge_weight", None)
             w = np.ones(ei.shape[1]) if ew is None else ew.detach().cpu().numpy().astype(np.float64).ravel()
-            if ei.size and (ei.min() < 0 or ei.max() >= n):
-                raise ValueError(f"edge_index refers to node {int(ei.max())} but the graph has {n} nodes.")
+            if w.size != ei.shape[1]:
+                raise ValueError(f"edge_weight has {w.size} entries for {ei.shape[1]} edges.")
             W = sp.csr_matrix((w, (ei[0], ei[1])), shape=(n, n))
     else:
         raise TypeError(
@@ -48,7 +55,7 @@ def as_weight_matrix(graph):
             f"or a networkx graph; got {type(graph).__name__}."
         )
     if W.shape[0] == 0:
-        raise ValueError("the graph has no nodes.")
+        raise ValueError(_NO_NODES)
     W.sum_duplicates()
     if W.nnz and not np.all(np.isfinite(W.data)):
         raise ValueError("edge weights contain NaN or infinite values.")
