@@ -18,10 +18,11 @@ from ._kernel_ridge import (
     NystroemRidgeAccumulator,
     gaussian_kernel,
     median_heuristic_gamma,
+    ridge_loo_residuals,
     solve_exact_ridge,
 )
 from ._mean_embedding import MeanEmbedding
-from ._sinkhorn_potential_embedding import SinkhornPotentialEmbedding
+from ._sinkhorn_potential_embedding import SinkhornPotentialEmbedding, warn_not_converged
 from ._sliced_wasserstein_embedding import SlicedWassersteinEmbedding
 
 __all__ = ["KernelDistributionRegressor", "KernelDistributionClassifier"]
@@ -33,6 +34,11 @@ _EXACT_MAX_BAGS = 2000
 _STREAM_BAGS = 4096
 # bags used for the median heuristic with the exact solver
 _MEDIAN_BAGS = 1000
+# Nystroem features kept in memory for the leave-one-out pass up to this many values (else re-embedded)
+_KEEP_FEATURES = 2**24
+#: alphas searched by ``alpha="auto"``: 37 values, 10^-10 to 10^2, three per decade
+ALPHA_GRID = np.logspace(-10, 2, 37)
+_DEFAULT_ALPHA = 1.0
 
 
 class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
@@ -40,7 +46,7 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "embedding": [StrOptions(set(_EMBEDDINGS)), HasMethods(["fit", "transform"])],
-        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "gamma": [Interval(Real, 0, None, closed="neither"), None],
         "solver": [StrOptions({"auto", "exact", "nystroem"})],
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -54,7 +60,7 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         self,
         *,
         embedding="sliced_wasserstein",
-        alpha=1.0,
+        alpha=_DEFAULT_ALPHA,
         gamma=None,
         solver="auto",
         n_components=500,
@@ -87,33 +93,69 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
             emb.set_params(random_state=seed)
         return emb
 
-    def _embed(self, bags, weights, device):
-        """Embeddings as centred float32 tensors on ``device``.
-
-        Centring (on the training / landmark mean) keeps float32 distance
-        computations accurate for data far from the origin; kernel values are
-        then accumulated and solved in float64.
-        """
-        if hasattr(self.embedding_, "_embed"):
-            E = self.embedding_._embed(bags, weights, device)
+    def _raw_embed(self, bags, weights, device, report=None):
+        """Float64 embeddings in the embedding's standardised units (sklot embeddings) or as given."""
+        emb = self.embedding_
+        if hasattr(emb, "_embed"):
+            if isinstance(emb, SinkhornPotentialEmbedding):
+                E = emb._embed(bags, weights, device, report=report)
+            else:
+                E = emb._embed(bags, weights, device)
         else:
             kwargs = {} if weights is None else {"point_weight": weights}
-            E = torch.as_tensor(np.asarray(self.embedding_.transform(bags, **kwargs)))
-        E = E.to(device=device, dtype=torch.float32)
-        return E - self.center_.to(device) if hasattr(self, "center_") else E
+            E = torch.as_tensor(np.asarray(emb.transform(bags, **kwargs)))
+        return E.to(device=device, dtype=torch.float64)
+
+    def _embed(self, bags, weights, device, report=None):
+        r"""Centred, scaled embeddings :math:`(\phi - \bar\phi)/u` in float64 on ``device``.
+
+        Centring and the scalar unit :math:`u` (computed in float64 in ``fit``) keep
+        the float32 kernels of the Nystroem solver accurate and finite for
+        embeddings far from the origin or of extreme magnitude.
+        """
+        E = self._raw_embed(bags, weights, device, report)
+        return (E - self.center_.to(device)) / self.unit_
+
+    def _set_units(self, E):
+        """Centre and unit from the float64 embeddings ``E`` of the training bags / landmarks."""
+        self.center_ = E.mean(0).cpu()
+        rms = float(((E - E.mean(0)) ** 2).sum(1).mean().sqrt())
+        self.unit_ = rms if rms > 0 and np.isfinite(rms) else 1.0
+        # distance between embeddings in the data's units = _distance_scale * internal distance
+        self._distance_scale = float(getattr(self.embedding_, "_distance_unit", 1.0)) * self.unit_
+        return (E - self.center_.to(E.device)) / self.unit_
+
+    def _set_gamma(self, E_sub):
+        if self.gamma is not None:
+            self._kernel_gamma = float(self.gamma) * self._distance_scale**2
+        else:
+            self._kernel_gamma = median_heuristic_gamma(E_sub)
+        self.gamma_ = self._kernel_gamma / self._distance_scale**2
 
     def _log(self, msg):
         if self.verbose:
             print(f"[{type(self).__name__}] {msg}", flush=True)
 
+    def _report_convergence(self, report):
+        if "n_iter" in report:
+            self.n_iter_ = np.concatenate(report["n_iter"])
+            self.n_not_converged_ = warn_not_converged(
+                self.embedding_, self.n_iter_, np.concatenate(report["error"])
+            )
+
     # --- fit / predict ---------------------------------------------------------------------
-    def _fit_targets(self, bags, weights, Y):
-        """Fit the embedding and the kernel ridge on targets ``Y`` (n_bags, n_targets)."""
+    def _fit_targets(self, bags, weights, Y, need_loo=False):
+        """Fit the embedding and the kernel ridge on targets ``Y`` (n_bags, n_targets).
+
+        ``need_loo``: also compute the leave-one-out residuals at the chosen alpha
+        (always done when ``alpha="auto"``).
+        """
         device = self._device()
         seed = draw_seed(self.random_state)
         rng = numpy_generator(seed)
         n = len(bags)
-        self.__dict__.pop("center_", None)  # a refit must not centre on the previous fit's mean
+        for attr in ("center_", "n_iter_", "n_not_converged_", "loo_mse_", "alphas_", "loo_residuals_"):
+            self.__dict__.pop(attr, None)  # nothing from a previous fit survives a refit
         self.embedding_ = self._make_embedding(seed)
         fit_idx = rng.choice(n, min(n, _MEDIAN_BAGS), replace=False) if n > _MEDIAN_BAGS else np.arange(n)
         fit_bags = [bags[i] for i in fit_idx]
@@ -124,40 +166,85 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         self.n_features_in_ = bags[0].shape[1]
         self.y_mean_ = Y.mean(0)
         Yc = torch.as_tensor(Y - self.y_mean_, dtype=torch.float64, device=device)
+        auto = isinstance(self.alpha, str)
+        alphas = torch.as_tensor(ALPHA_GRID if auto else [float(self.alpha)], dtype=torch.float64, device=device)
         solver = self.solver
         if solver == "auto":
             solver = "exact" if n <= _EXACT_MAX_BAGS else "nystroem"
         self.solver_ = solver
+        report = {}
         if solver == "exact":
             self._log(f"embedding {n} bags")
-            E = self._embed(bags, weights, device)
-            self.center_ = E.mean(0).cpu()
-            E = E - self.center_.to(device)
-            E64 = E.double()
-            sub = torch.as_tensor(fit_idx, device=device)
-            self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(E64[sub])
+            E = self._set_units(self._raw_embed(bags, weights, device, report))
+            self._set_gamma(E[torch.as_tensor(fit_idx, device=device)])
             self._log(f"exact kernel ridge on {n} bags (gamma={self.gamma_:.4g})")
-            K = gaussian_kernel(E64, E64, self.gamma_)
-            self.dual_coef_ = solve_exact_ridge(K, Yc, self.alpha).cpu()
+            K = gaussian_kernel(E, E, self._kernel_gamma)
+            if auto or need_loo:
+                lam, Q = torch.linalg.eigh(K)
+                lam = lam.clamp_min(0.0)  # K is positive semi-definite; drop rounding negatives
+                P = Q * lam.sqrt()
+                res = ridge_loo_residuals(P, lam, Yc, P.T @ Yc, P.sum(0), alphas, n)
+                best = self._select_alpha(res, alphas)
+                self.dual_coef_ = (Q * (1.0 / (lam + self.alpha_))) @ (Q.T @ Yc)
+                self.loo_residuals_ = to_numpy(res[best], np.float64)
+            else:
+                self.alpha_ = float(self.alpha)
+                self.dual_coef_ = solve_exact_ridge(K, Yc, self.alpha_)
+            self.dual_coef_ = self.dual_coef_.cpu()
             self.support_embeddings_ = E.cpu()
         else:
             m = min(self.n_components, n)
             land = np.sort(rng.choice(n, m, replace=False))
-            L = self._embed(
+            L = self._raw_embed(
                 [bags[i] for i in land], None if weights is None else [weights[i] for i in land], device
             )
-            self.center_ = L.mean(0).cpu()
-            L = L - self.center_.to(device)
-            self.gamma_ = float(self.gamma) if self.gamma is not None else median_heuristic_gamma(L.double())
-            acc = NystroemRidgeAccumulator(L, self.gamma_, Yc.shape[1])
+            L = self._set_units(L)
+            self._set_gamma(L)
+            L = L.float()
+            acc = NystroemRidgeAccumulator(L, self._kernel_gamma, Yc.shape[1])
+            keep_phi = (auto or need_loo) and n * acc.M.shape[1] <= _KEEP_FEATURES
+            kept = []
             for start in range(0, n, _STREAM_BAGS):
                 stop = min(start + _STREAM_BAGS, n)
-                E = self._embed(bags[start:stop], None if weights is None else weights[start:stop], device)
-                acc.add(E, Yc[start:stop])
+                E = self._embed(bags[start:stop], None if weights is None else weights[start:stop], device, report)
+                phi = acc.add(E, Yc[start:stop])
+                if keep_phi:
+                    kept.append(phi)
                 self._log(f"nystroem ({m} landmarks, gamma={self.gamma_:.4g}): {stop}/{n} bags")
-            self.dual_coef_ = acc.solve(self.alpha).cpu()
+            if auto or need_loo:
+                s, V = torch.linalg.eigh(acc.gram)
+                s = s.clamp_min(0.0)
+                PtY, Pt1 = V.T @ acc.rhs, V.T @ acc.ones
+                res = []
+                for c, start in enumerate(range(0, n, _STREAM_BAGS)):
+                    stop = min(start + _STREAM_BAGS, n)
+                    if keep_phi:
+                        phi = kept[c]
+                    else:  # second pass: the features of 10^5 bags do not all fit in memory
+                        w = None if weights is None else weights[start:stop]
+                        phi = acc.features(self._embed(bags[start:stop], w, device))
+                    res.append(ridge_loo_residuals(phi @ V, s, Yc[start:stop], PtY, Pt1, alphas, n))
+                res = torch.cat(res, dim=1)
+                best = self._select_alpha(res, alphas)
+                self.dual_coef_ = acc.M @ ((V * (1.0 / (s + self.alpha_))) @ PtY)
+                self.loo_residuals_ = to_numpy(res[best], np.float64)
+            else:
+                self.alpha_ = float(self.alpha)
+                self.dual_coef_ = acc.solve(self.alpha_)
+            self.dual_coef_ = self.dual_coef_.cpu()
             self.support_embeddings_ = L.cpu()
+        self._report_convergence(report)
         return self
+
+    def _select_alpha(self, res, alphas):
+        """Store ``alphas_``, ``loo_mse_`` and ``alpha_`` (smallest mean squared LOO residual)."""
+        mse = (res**2).mean(dim=(1, 2))
+        mse = torch.where(torch.isfinite(mse), mse, torch.full_like(mse, float("inf")))
+        best = int(torch.argmin(mse))
+        self.alphas_ = to_numpy(alphas, np.float64)
+        self.loo_mse_ = to_numpy(mse, np.float64)
+        self.alpha_ = float(self.alphas_[best])
+        return best
 
     def _decision(self, X, point_weight):
         check_is_fitted(self)
@@ -167,10 +254,15 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         S = self.support_embeddings_.to(device)
         C = self.dual_coef_.to(device)
         out = np.empty((len(bags), C.shape[1]))
+        report = {}
         for start in range(0, len(bags), _STREAM_BAGS):
             stop = min(start + _STREAM_BAGS, len(bags))
-            E = self._embed(bags[start:stop], None if weights is None else weights[start:stop], device)
-            out[start:stop] = to_numpy(gaussian_kernel(E, S, self.gamma_).double() @ C)
+            w = None if weights is None else weights[start:stop]
+            # float64 with the exact solver, float32 with the Nystroem landmarks (speed at 10^5 bags)
+            E = self._embed(bags[start:stop], w, device, report).to(S.dtype)
+            out[start:stop] = to_numpy(gaussian_kernel(E, S, self._kernel_gamma).double() @ C)
+        if "n_iter" in report:
+            warn_not_converged(self.embedding_, np.concatenate(report["n_iter"]), np.concatenate(report["error"]))
         return out + self.y_mean_
 
     def __sklearn_tags__(self):

@@ -124,9 +124,9 @@ def test_sinkhorn_potential_matches_independent_solver():
     b = rng.uniform(0.5, 1.5, size=30)
     b /= b.sum()
     a = np.full(12, 1 / 12)
-    f, n_iter = sinkhorn_potential(x, b, u, a, 0.5, max_iter=5000, tol=1e-12)
+    f, n_iter, err = sinkhorn_potential(x, b, u, a, 0.5, max_iter=5000, tol=1e-12)
     np.testing.assert_allclose(f, _log_sinkhorn_reference(x, b, u, a, 0.5), atol=1e-7)
-    assert n_iter < 5000
+    assert n_iter < 5000 and err < 1e-12
 
 
 def test_sinkhorn_embedding_is_permutation_invariant_and_separates_bags():
@@ -169,6 +169,6 @@ def test_sinkhorn_potential_small_regularisation_uses_the_log_domain_and_stays_f
     b, a = np.full(20, 1 / 20), np.full(8, 1 / 8)
     eps = 0.2
     assert ot.dist(u, x).max() / eps > 500  # exp(-C / eps) would underflow in the scaling iterations
-    f, _ = sinkhorn_potential(x, b, u, a, eps, max_iter=5000, tol=1e-10)
+    f, _, _ = sinkhorn_potential(x, b, u, a, eps, max_iter=5000, tol=1e-10)
     assert np.all(np.isfinite(f))
     np.testing.assert_allclose(f, _log_sinkhorn_reference(x, b, u, a, eps, n_iter=3000), rtol=1e-4, atol=1e-4)
