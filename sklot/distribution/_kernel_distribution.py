@@ -281,12 +281,24 @@ _DOC_PARAMS = r"""
         with default settings, or an embedding instance (cloned; its parameters
         are tunable as ``embedding__<name>``; a ``random_state`` left to None is
         drawn from this estimator's).
-    alpha : float, default=1.0
+    alpha : float or "auto", default=1.0
         Ridge penalty, as in scikit-learn's ``KernelRidge``: the system solved is
-        :math:`(K + \alpha I) c = y - \bar y`.
+        :math:`(K + \alpha I) c = y - \bar y`. ``"auto"``: the value of ``ALPHA_GRID``
+        (37 values, :math:`10^{-10}` to :math:`10^2`, three per decade; :math:`K` has a
+        unit diagonal, so the grid needs no rescaling) with the smallest exact
+        leave-one-out squared error. One eigendecomposition serves the whole grid
+        (of :math:`K` with the exact solver, of the :math:`m \times m` feature Gram
+        matrix with Nystroem), as in scikit-learn's ``RidgeCV``; the leave-one-out
+        refits the mean intercept too, and keeps the embedding and ``gamma`` fixed.
     gamma : float, default=None
-        Kernel width :math:`\gamma`; None: :math:`1/\operatorname{median}\|\phi_i - \phi_j\|^2`
-        over (up to 1,000) training bags or over the Nystroem landmarks.
+        Kernel width :math:`\gamma`, in the units of the embedding returned by
+        ``embedding_.transform`` (e.g. :math:`1/\text{length}^2` for the sliced
+        embedding, whose distance is :math:`SW_2`); None:
+        :math:`1/\operatorname{median}\|\phi_i - \phi_j\|^2` over (up to 1,000)
+        training bags or over the Nystroem landmarks. With None (and the
+        embeddings' default bandwidths) the model is invariant to a global
+        translation and rescaling of the points; an explicit ``gamma`` fixes a
+        length scale, so it is not.
     solver : {"auto", "exact", "nystroem"}, default="auto"
         "exact": Cholesky on the full Gram matrix (:math:`O(N^2)` memory,
         :math:`O(N^3)` time); "nystroem": ``n_components`` landmark bags, cost
@@ -327,11 +339,28 @@ class KernelDistributionRegressor(RegressorMixin, _KernelDistributionBase):
     embedding_ : transformer
         The fitted embedding.
     gamma_ : float
+        Kernel width in the units of ``embedding_.transform``.
+    alpha_ : float
+        The ridge penalty used (``alpha``, or the one chosen by ``alpha="auto"``).
+    alphas_, loo_mse_ : ndarray of shape (n_alphas,)
+        With ``alpha="auto"``: the grid and its mean squared leave-one-out errors.
+    loo_residuals_ : ndarray of shape (n_bags, n_targets)
+        With ``alpha="auto"``: leave-one-out residuals :math:`y_i - \hat y_{-i}` at ``alpha_``.
     solver_ : str
     support_embeddings_ : tensor of shape (n_support, n_embedding)
-        Centred embeddings of the training bags (exact) or of the landmarks (Nystroem).
+        Embeddings of the training bags (exact, float64) or of the landmarks
+        (Nystroem, float32), centred and divided by ``unit_``.
+    center_ : tensor of shape (n_embedding,)
+    unit_ : float
+        Mean and RMS spread of the embeddings of the training bags / landmarks (in the
+        embedding's standardised units); kernels are computed on :math:`(\phi - c)/u`.
     dual_coef_ : tensor of shape (n_support, n_targets)
     y_mean_ : ndarray of shape (n_targets,)
+    n_iter_ : ndarray of shape (n_bags,)
+        Sinkhorn embedding only: iterations per training bag.
+    n_not_converged_ : int
+        Sinkhorn embedding only: training bags whose Sinkhorn solve did not converge
+        (reported by one ``ConvergenceWarning`` per fit).
 
     References
     ----------
@@ -396,14 +425,28 @@ class KernelDistributionClassifier(ClassifierMixin, _KernelDistributionBase):
     :math:`K(\mu, \nu) = \exp(-\gamma\|\phi(\mu) - \phi(\nu)\|^2)`, with one
     regression per class on targets :math:`\pm 1` (as scikit-learn's
     ``RidgeClassifier`` on a kernel); the predicted class has the largest score.
+
+    Probabilities (``predict_proba``) are the scores passed through a softmax
+    with one temperature :math:`\beta > 0` (temperature scaling, Guo et al.
+    2017): :math:`p_k \propto e^{\beta s_k}` for :math:`K > 2` classes,
+    :math:`p_1 = \sigma(2\beta s)` for two (the softmax of :math:`(-s, s)`).
+    :math:`\beta` minimises the log-loss of the *leave-one-out* scores of the
+    training bags (exact, from the same eigendecomposition as ``alpha="auto"``,
+    so no refit), against Platt's (1999) smoothed targets
+    :math:`(N_k + 1)/(N_k + 2)`, which keep :math:`\beta` finite on separable data.
+    A single positive temperature never reorders the scores, so the argmax of
+    ``predict_proba`` is always ``predict``.
 """
         + _DOC_PARAMS
         + r"""
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    embedding_, gamma_, solver_, support_embeddings_, dual_coef_ :
-        As in :class:`KernelDistributionRegressor`.
+    temperature_ : float
+        The softmax temperature :math:`\beta` of ``predict_proba``.
+    embedding_, gamma_, alpha_, solver_, support_embeddings_, dual_coef_, loo_residuals_ :
+        As in :class:`KernelDistributionRegressor` (``loo_residuals_`` always: the
+        calibration needs them).
 
     Examples
     --------
@@ -433,12 +476,29 @@ class KernelDistributionClassifier(ClassifierMixin, _KernelDistributionBase):
         self.classes_ = self._binarizer.classes_
         if len(self.classes_) < 2:
             raise ValueError(f"need at least 2 classes; y has only {self.classes_[0]!r}.")
-        return self._fit_targets(bags, weights, self._binarizer.transform(y).astype(np.float64))
+        Y = self._binarizer.transform(y).astype(np.float64)
+        self._fit_targets(bags, weights, Y, need_loo=True)
+        self.temperature_ = fit_temperature(Y - self.loo_residuals_, self._binarizer.transform(y) > 0)
+        return self
 
     def decision_function(self, X, point_weight=None):
         """Scores per class: shape (n_bags,) for two classes (positive = ``classes_[1]``)."""
         out = self._decision(X, point_weight)
         return out[:, 0] if out.shape[1] == 1 else out
+
+    def predict_proba(self, X, point_weight=None):
+        """Class probabilities: the temperature-scaled softmax of the scores (see the class docstring).
+
+        Returns
+        -------
+        ndarray of shape (n_bags, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return _softmax_scores(self._decision(X, point_weight), self.temperature_)
+
+    def predict_log_proba(self, X, point_weight=None):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X, point_weight))
 
     def predict(self, X, point_weight=None):
         """Predicted class of each bag."""
@@ -446,3 +506,36 @@ class KernelDistributionClassifier(ClassifierMixin, _KernelDistributionBase):
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
+
+
+def _softmax_scores(S, beta):
+    """Probabilities from one-vs-rest scores ``S`` (n, 1) for two classes or (n, K)."""
+    Z = beta * (np.hstack([-S, S]) if S.shape[1] == 1 else S)
+    Z -= Z.max(1, keepdims=True)
+    P = np.exp(Z)
+    return P / P.sum(1, keepdims=True)
+
+
+def fit_temperature(S, onehot):
+    r"""Temperature :math:`\beta` minimising the smoothed log-loss of scores ``S`` (n, 1 or K).
+
+    ``onehot`` (n, 1 or K) marks each bag's class (one column, the positive class, for
+    two classes). Targets are Platt's: :math:`(N_k + 1)/(N_k + 2)` on the true class,
+    the rest shared by the others. The loss is convex in :math:`\beta`; it is minimised
+    over :math:`\log\beta \in [-10, 10]`.
+    """
+    from scipy.optimize import minimize_scalar
+
+    onehot = np.asarray(onehot, dtype=bool)
+    if onehot.shape[1] == 1:
+        onehot = np.hstack([~onehot, onehot])
+    n_k = onehot.sum(0)
+    K = onehot.shape[1]
+    t_true = (n_k + 1.0) / (n_k + 2.0)
+    T = np.where(onehot, t_true[None, :], ((1.0 - t_true) / (K - 1))[onehot.argmax(1)][:, None])
+
+    def loss(log_beta):
+        P = _softmax_scores(S, np.exp(log_beta))
+        return -np.sum(T * np.log(np.clip(P, 1e-300, None))) / len(S)
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-10.0, 10.0), method="bounded").x))

@@ -111,7 +111,7 @@ class NystroemRidgeAccumulator:
         return self.M @ solve_exact_ridge(self.gram, self.rhs, alpha)
 
 
-def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n):
+def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n, *, intercept=True):
     r"""Exact leave-one-out residuals of ridge with a mean intercept, from a factor of the hat matrix.
 
     The model fitted on targets :math:`y` is :math:`\hat y = \bar y + H_\alpha (y - \bar y)`
@@ -128,7 +128,8 @@ def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n):
         y_i - \hat y_{-i}(x_i) = \frac{y_{c,i} - (H y_c)_i + y_{c,i}\,(1 - (H\mathbf 1)_i)/(n-1)}
         {1 - H_{ii}}.
 
-    This is the closed form behind scikit-learn's ``RidgeCV`` (Rifkin & Lippert 2007,
+    With ``intercept=False`` (no mean, ``Yc`` = ``y``) it is the classical
+    :math:`(y_i - (Hy)_i)/(1 - H_{ii})`. This is the closed form behind scikit-learn's ``RidgeCV`` (Rifkin & Lippert 2007,
     "Notes on regularized least squares"), here for this estimator's intercept
     (the training mean, refitted in each fold). One factorisation serves every
     ``alpha``; rows of ``P`` may come in chunks.
@@ -148,6 +149,8 @@ def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n):
     alphas : tensor of shape (a,)
     n : int
         Number of training bags.
+    intercept : bool, default=True
+        Whether the model has the mean intercept (refitted in each fold).
 
     Returns
     -------
@@ -156,6 +159,8 @@ def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n):
     W = 1.0 / (s[None, :] + alphas[:, None])  # (a, r)
     h = (P * P) @ W.T  # (b, a)
     HY = torch.matmul(P, W[:, :, None] * PtY[None])  # (a, b, t)
-    H1 = P @ (W * Pt1[None, :]).T  # (b, a)
-    num = Yc[None] - HY + Yc[None] * ((1.0 - H1.T) / (n - 1))[:, :, None]
+    num = Yc[None] - HY
+    if intercept:
+        H1 = P @ (W * Pt1[None, :]).T  # (b, a)
+        num = num + Yc[None] * ((1.0 - H1.T) / (n - 1))[:, :, None]
     return num / (1.0 - h.T)[:, :, None]
