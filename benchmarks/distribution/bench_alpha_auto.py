@@ -34,11 +34,12 @@ def experiments(seed, quick):
     """(name, train bags, train y, test bags, test y, embedding factory) for each shipped experiment."""
     k = 2 if quick else 1
     bags, y = make_rotated_gaussian_bags(n_bags=600 // k, n_points=500 // k, random_state=seed)
-    yield "entropy (100 train / 500 test)", bags[:100], y[:100], bags[100:], y[100:], SlicedWassersteinEmbedding
+    sw = SlicedWassersteinEmbedding
+    yield "entropy (100 train / 500 test)", bags[:100], y[:100], bags[100:], y[100:], sw
     for C in (2, 10):
         bags, y = make_mixture_mode_bags(n_bags=256, n_points=256 // k, max_modes=C, random_state=seed)
         y = y.astype(float)
-        yield f"mode counting d=2 C={C} (128 / 128)", bags[:128], y[:128], bags[128:], y[128:], SlicedWassersteinEmbedding
+        yield f"mode counting d=2 C={C} (128 / 128)", bags[:128], y[:128], bags[128:], y[128:], sw
     for d in (5,) if quick else (5, 20):
         bags, y = make_ecological_bags(n_bags=300, n_points=200, n_features=d, random_state=d + 100 * seed)
         yield (
@@ -61,12 +62,14 @@ def main():
             t0 = time.perf_counter()
 
             def model(alpha):
-                return KernelDistributionRegressor(embedding=make_emb(), alpha=alpha, random_state=seed, device="cpu")
+                return KernelDistributionRegressor(
+                    embedding=make_emb(), alpha=alpha, random_state=seed, device="cpu"
+                )
 
             rows = []
             for alpha in args.fixed:
                 val = cross_val_score(model(alpha), Xtr, ytr, cv=cv).mean()
-                rows.append((f"fixed", alpha, val, model(alpha).fit(Xtr, ytr).score(Xte, yte)))
+                rows.append(("fixed", alpha, val, model(alpha).fit(Xtr, ytr).score(Xte, yte)))
             auto = model("auto").fit(Xtr, ytr)
             val = cross_val_score(model("auto"), Xtr, ytr, cv=cv).mean()
             rows.append(("auto", auto.alpha_, val, auto.score(Xte, yte)))

@@ -81,9 +81,11 @@ def _build(batch, bags, weights, sizes, device, dtype, location=None, scale=None
     uniform_size = bool(np.all(sizes[idx] == n_max))
     # gather straight into the compute dtype: one copy instead of two
     pts = np.zeros((len(idx), n_max, d), dtype=torch.empty((), dtype=dtype).numpy().dtype)
-    if location is not None:
+    if location is not None and uniform_size:
+        pts[...] = (np.stack([bags[i] for i in idx]) - location) / scale  # float64, then cast
+    elif location is not None:
         for r, i in enumerate(idx):
-            pts[r, : sizes[i]] = (bags[i] - location) / scale  # float64, then cast
+            pts[r, : sizes[i]] = (bags[i] - location) / scale
     elif uniform_size:
         np.stack([bags[i] for i in idx], out=pts)
     else:

@@ -167,7 +167,8 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         self.y_mean_ = Y.mean(0)
         Yc = torch.as_tensor(Y - self.y_mean_, dtype=torch.float64, device=device)
         auto = isinstance(self.alpha, str)
-        alphas = torch.as_tensor(ALPHA_GRID if auto else [float(self.alpha)], dtype=torch.float64, device=device)
+        grid = ALPHA_GRID if auto else [float(self.alpha)]
+        alphas = torch.as_tensor(grid, dtype=torch.float64, device=device)
         solver = self.solver
         if solver == "auto":
             solver = "exact" if n <= _EXACT_MAX_BAGS else "nystroem"
@@ -206,7 +207,8 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
             kept = []
             for start in range(0, n, _STREAM_BAGS):
                 stop = min(start + _STREAM_BAGS, n)
-                E = self._embed(bags[start:stop], None if weights is None else weights[start:stop], device, report)
+                w = None if weights is None else weights[start:stop]
+                E = self._embed(bags[start:stop], w, device, report)
                 phi = acc.add(E, Yc[start:stop])
                 if keep_phi:
                     kept.append(phi)
@@ -262,7 +264,8 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
             E = self._embed(bags[start:stop], w, device, report).to(S.dtype)
             out[start:stop] = to_numpy(gaussian_kernel(E, S, self._kernel_gamma).double() @ C)
         if "n_iter" in report:
-            warn_not_converged(self.embedding_, np.concatenate(report["n_iter"]), np.concatenate(report["error"]))
+            n_iter, error = np.concatenate(report["n_iter"]), np.concatenate(report["error"])
+            warn_not_converged(self.embedding_, n_iter, error)
         return out + self.y_mean_
 
     def __sklearn_tags__(self):
@@ -343,9 +346,10 @@ class KernelDistributionRegressor(RegressorMixin, _KernelDistributionBase):
     alpha_ : float
         The ridge penalty used (``alpha``, or the one chosen by ``alpha="auto"``).
     alphas_, loo_mse_ : ndarray of shape (n_alphas,)
-        With ``alpha="auto"``: the grid and its mean squared leave-one-out errors.
+        With ``alpha="auto"`` (and always for the classifier, then with the one
+        ``alpha``): the grid and its mean squared leave-one-out errors.
     loo_residuals_ : ndarray of shape (n_bags, n_targets)
-        With ``alpha="auto"``: leave-one-out residuals :math:`y_i - \hat y_{-i}` at ``alpha_``.
+        Likewise: leave-one-out residuals :math:`y_i - \hat y_{-i}` at ``alpha_``.
     solver_ : str
     support_embeddings_ : tensor of shape (n_support, n_embedding)
         Embeddings of the training bags (exact, float64) or of the landmarks
@@ -435,7 +439,12 @@ class KernelDistributionClassifier(ClassifierMixin, _KernelDistributionBase):
     so no refit), against Platt's (1999) smoothed targets
     :math:`(N_k + 1)/(N_k + 2)`, which keep :math:`\beta` finite on separable data.
     A single positive temperature never reorders the scores, so the argmax of
-    ``predict_proba`` is always ``predict``.
+    ``predict_proba`` is always ``predict``. ``alpha="auto"`` minimises the
+    leave-one-out squared error of the :math:`\pm 1` codes (as ``RidgeClassifierCV``).
+
+    References: C. Guo, G. Pleiss, Y. Sun, K. Q. Weinberger. On calibration of modern
+    neural networks. ICML 2017. J. Platt. Probabilistic outputs for support vector
+    machines. Advances in Large Margin Classifiers, 1999.
 """
         + _DOC_PARAMS
         + r"""

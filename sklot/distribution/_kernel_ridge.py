@@ -100,7 +100,10 @@ class NystroemRidgeAccumulator:
         return gaussian_kernel(E.to(self.landmarks.dtype), self.landmarks, self.gamma).double() @ self.M
 
     def add(self, E, Y):
-        """Add bags with embeddings ``E`` (cast to the landmarks' dtype) and targets ``Y``; return their features."""
+        """Add bags with embeddings ``E`` (cast to the landmarks' dtype) and targets ``Y``.
+
+        Returns their features :math:`\\Phi`.
+        """
         phi = self.features(E)
         self.gram += phi.T @ phi
         self.rhs += phi.T @ Y
@@ -129,7 +132,8 @@ def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n, *, intercept=True):
         {1 - H_{ii}}.
 
     With ``intercept=False`` (no mean, ``Yc`` = ``y``) it is the classical
-    :math:`(y_i - (Hy)_i)/(1 - H_{ii})`. This is the closed form behind scikit-learn's ``RidgeCV`` (Rifkin & Lippert 2007,
+    :math:`(y_i - (Hy)_i)/(1 - H_{ii})`. This is the closed form behind scikit-learn's
+    ``RidgeCV`` (Rifkin & Lippert 2007,
     "Notes on regularized least squares"), here for this estimator's intercept
     (the training mean, refitted in each fold). One factorisation serves every
     ``alpha``; rows of ``P`` may come in chunks.

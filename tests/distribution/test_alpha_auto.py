@@ -37,7 +37,8 @@ def _brute_force_loo(Phi_or_K, y, alpha, kind):
 
 def test_exact_solver_loo_equals_brute_force_refits():
     bags, y = _noisy_bags(0)
-    model = KernelDistributionRegressor(alpha="auto", solver="exact", random_state=0, device="cpu").fit(bags, y)
+    model = KernelDistributionRegressor(alpha="auto", solver="exact", random_state=0, device="cpu")
+    model.fit(bags, y)
     S = model.support_embeddings_.double()
     K = gaussian_kernel(S, S, model._kernel_gamma).numpy()
     # float64 throughout; the solves' relative error is ~ 1e-16 * cond(K + alpha I) <= 1e-16 * (1 + n / alpha)

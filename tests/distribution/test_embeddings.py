@@ -184,7 +184,8 @@ def test_sinkhorn_non_convergence_warns_once_per_fit_with_counts():
     bags = _ragged(10, n_bags=12)
     y = np.array([b.mean() for b in bags])
     # 3 iterations cannot reach a marginal violation of 1e-12 (POT checks it at iteration 0 only)
-    with pytest.warns(ConvergenceWarning, match=r"did not converge for 12 of 12 bags within max_iter=3") as rec:
+    msg = r"did not converge for 12 of 12 bags within max_iter=3"
+    with pytest.warns(ConvergenceWarning, match=msg) as rec:
         est = SinkhornPotentialEmbedding(n_references=8, max_iter=3, tol=1e-12, random_state=0)
         est.fit_transform(bags)
     assert sum(issubclass(w.category, ConvergenceWarning) for w in rec) == 1

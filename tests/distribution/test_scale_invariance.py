@@ -48,7 +48,8 @@ def test_regressor_predictions_invariant_to_global_affine_maps(embedding, transf
     ref = KernelDistributionRegressor(**kw).fit(bags[:40], y[:40])
     moved = KernelDistributionRegressor(**kw).fit([f(b) for b in bags[:40]], y[:40])
     tol = 100 * U32 * np.abs(y).max()
-    np.testing.assert_allclose(moved.predict([f(b) for b in bags[40:]]), ref.predict(bags[40:]), rtol=0, atol=tol)
+    pred = moved.predict([f(b) for b in bags[40:]])
+    np.testing.assert_allclose(pred, ref.predict(bags[40:]), rtol=0, atol=tol)
     assert abs(moved.score([f(b) for b in bags[40:]], y[40:]) - ref.score(bags[40:], y[40:])) < 1e-5
     assert ref.score(bags[40:], y[40:]) > 0.9
 
@@ -59,8 +60,9 @@ def test_classifier_decisions_invariant_to_global_affine_maps(transform):
     labels = rng.integers(0, 2, 40)
     bags = [rng.normal(0, [0.5, 2.0][k], size=(30, 2)) for k in labels]
     f, _ = TRANSFORMS[transform]
-    ref = KernelDistributionClassifier(alpha=1e-2, random_state=0, device="cpu").fit(bags, labels)
-    moved = KernelDistributionClassifier(alpha=1e-2, random_state=0, device="cpu").fit([f(b) for b in bags], labels)
+    kw = dict(alpha=1e-2, random_state=0, device="cpu")
+    ref = KernelDistributionClassifier(**kw).fit(bags, labels)
+    moved = KernelDistributionClassifier(**kw).fit([f(b) for b in bags], labels)
     np.testing.assert_allclose(
         moved.decision_function([f(b) for b in bags]), ref.decision_function(bags), rtol=0, atol=100 * U32
     )
