@@ -5,6 +5,7 @@ type) whose message names the problem, never a silent wrong answer.
 """
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -58,7 +59,10 @@ def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
     ------
     ValueError
         Empty collection, empty bag, bags of different dimension, NaN or
-        infinite values, or a dimension that differs from ``n_features``.
+        infinite values, complex values, or a dimension that differs from ``n_features``.
+    TypeError
+        A scipy sparse matrix or array given as the collection or as a bag
+        (bags are dense samples of points; convert with ``.toarray()``).
 
     Examples
     --------
@@ -72,6 +76,11 @@ def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
     ...
     ValueError: bags must all have the same dimension d: bag 0 has d=2, bag 1 has d=3.
     """
+    if _is_sparse(X):
+        raise TypeError(
+            f"bags must be dense: got a scipy sparse {type(X).__name__}. A bag is a sample of points; "
+            "pass a list of dense (n_i, d) arrays (convert with .toarray())."
+        )
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.ndim != 3:
             raise ValueError(
@@ -88,6 +97,14 @@ def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
     bags = []
     d_ref = n_features
     for i, bag in enumerate(raw):
+        if _is_sparse(bag):
+            raise TypeError(
+                f"bag {i} is a scipy sparse {type(bag).__name__}; bags must be dense (n_i, d) arrays "
+                "(convert with .toarray())."
+            )
+        if np.iscomplexobj(bag):
+            # np.asarray(..., dtype=float64) would silently drop the imaginary part
+            raise ValueError(f"bag {i} has complex values; bags must be real-valued.")
         try:
             arr = np.asarray(bag, dtype=dtype)
         except (TypeError, ValueError) as exc:
@@ -116,6 +133,12 @@ def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
             raise ValueError(f"bag {i} contains {bad} values.")
         bags.append(np.ascontiguousarray(arr))
     return bags
+
+
+def _is_sparse(obj):
+    """True for scipy sparse matrices and arrays (without importing scipy when it is not loaded)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(obj)
 
 
 def check_point_weight(point_weight, bags, *, dtype=np.float64):

@@ -10,7 +10,9 @@ __all__ = ["iter_bag_batches", "write_rows"]
 _MIN_HOMOGENEOUS = 32
 
 
-def iter_bag_batches(bags, weights, *, width, max_elements, device, dtype=torch.float32):
+def iter_bag_batches(
+    bags, weights, *, width, max_elements, device, dtype=torch.float32, location=None, scale=None
+):
     """Yield ``(indices, points, weights, n_points)`` batches of bags.
 
     Bags are visited in order of size, so a batch holds bags of equal size
@@ -27,6 +29,11 @@ def iter_bag_batches(bags, weights, *, width, max_elements, device, dtype=torch.
     max_elements : int
     device : torch.device
     dtype : torch dtype
+    location : ndarray of shape (d,), optional
+    scale : float, optional
+        When given, points are standardised to ``(x - location) / scale`` in
+        float64 before the cast to ``dtype`` (keeps float32 accurate for data far
+        from the origin or of extreme magnitude).
 
     Yields
     ------
@@ -55,11 +62,11 @@ def iter_bag_batches(bags, weights, *, width, max_elements, device, dtype=torch.
             run_starts = new_size and _run_length(sorted_sizes, pos) >= _MIN_HOMOGENEOUS
             run_ends = new_size and len(batch) >= _MIN_HOMOGENEOUS and sizes[batch[0]] == sizes[batch[-1]]
             if too_big or run_starts or run_ends:
-                yield _build(batch, bags, weights, sizes, device, dtype)
+                yield _build(batch, bags, weights, sizes, device, dtype, location, scale)
                 batch = []
         batch.append(i)
     if batch:
-        yield _build(batch, bags, weights, sizes, device, dtype)
+        yield _build(batch, bags, weights, sizes, device, dtype, location, scale)
 
 
 def _run_length(sorted_sizes, pos):
@@ -67,14 +74,19 @@ def _run_length(sorted_sizes, pos):
     return int(np.searchsorted(sorted_sizes, sorted_sizes[pos], side="right")) - pos
 
 
-def _build(batch, bags, weights, sizes, device, dtype):
+def _build(batch, bags, weights, sizes, device, dtype, location=None, scale=None):
     idx = np.asarray(batch, dtype=np.int64)
     n_max = int(sizes[idx].max())
     d = bags[idx[0]].shape[1]
     uniform_size = bool(np.all(sizes[idx] == n_max))
     # gather straight into the compute dtype: one copy instead of two
     pts = np.zeros((len(idx), n_max, d), dtype=torch.empty((), dtype=dtype).numpy().dtype)
-    if uniform_size:
+    if location is not None and uniform_size:
+        pts[...] = (np.stack([bags[i] for i in idx]) - location) / scale  # float64, then cast
+    elif location is not None:
+        for r, i in enumerate(idx):
+            pts[r, : sizes[i]] = (bags[i] - location) / scale
+    elif uniform_size:
         np.stack([bags[i] for i in idx], out=pts)
     else:
         for r, i in enumerate(idx):

@@ -1,4 +1,4 @@
-"""What every bag embedding shares: validation, point weights, batching, numpy output."""
+"""What every bag embedding shares: validation, point weights, standardisation, batching, numpy output."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
@@ -9,20 +9,60 @@ from .._core.device import to_numpy
 from .._core.random import draw_seed
 from .._core.validation import check_bags, check_point_weight
 
-__all__ = ["BagEmbeddingMixin"]
+__all__ = ["BagEmbeddingMixin", "pooled_location_scale"]
 
 # a batch holds at most this many projected / featurised point values
 DEFAULT_MAX_ELEMENTS = 2**23
 
 
+def pooled_location_scale(bags, weights=None):
+    r"""Location and scale of the training points, each bag counting equally (float64).
+
+    .. math::
+        c = \frac1N \sum_i \bar x_i, \qquad
+        s^2 = \frac{1}{N d} \sum_i \sum_j a_{ij} \|x_{ij} - c\|^2,
+
+    with :math:`\bar x_i = \sum_j a_{ij} x_{ij}` the (weighted) mean of bag ``i`` and
+    :math:`a_{ij}` its normalised point weights (uniform when ``weights`` is None).
+    Each bag counts equally, so a bag with integer weights gives the same
+    :math:`(c, s)` as the bag with its points repeated. ``s`` is 1 when every
+    point is the same (then any unit gives the same embedding distances).
+    """
+    means = np.empty((len(bags), bags[0].shape[1]))
+    for i, b in enumerate(bags):
+        means[i] = b.mean(0) if weights is None else weights[i] @ b
+    c = means.mean(0)
+    sq = 0.0
+    for i, b in enumerate(bags):
+        dev = ((b - c) ** 2).sum(1)
+        sq += dev.mean() if weights is None else float(weights[i] @ dev)
+    s = float(np.sqrt(sq / (len(bags) * bags[0].shape[1])))
+    return c, (s if s > 0 and np.isfinite(s) else 1.0)
+
+
 class BagEmbeddingMixin(
     TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
-    """Turn bags (finite samples of distributions) into fixed-size vectors.
+    r"""Turn bags (finite samples of distributions) into fixed-size vectors.
 
     Subclasses implement ``_fit_bags(bags, weights, seed)`` (draw directions /
-    frequencies / references) and ``_embed(bags, weights, device)`` (return a
-    tensor of shape (n_bags, n_features_out) on ``device``).
+    frequencies / references; the raw bags are passed: standardise what is used),
+    ``_embed(bags, weights, device)`` (standardise the raw bags with
+    :meth:`_standardised`, embed them and return a tensor of shape (n_bags,
+    n_features_out) on ``device``, in *standardised units*),
+    ``_to_original_units(E)`` (float64 ndarray in, same shape out) and
+    ``_distance_unit`` (embedding distances in original units are this factor
+    times distances in standardised units).
+
+    Why standardise: ``fit`` records the location ``location_`` and scale
+    ``scale_`` of the pooled training points (:func:`pooled_location_scale`),
+    and every bag is mapped to :math:`(x - c)/s` in float64 before the float32
+    embedding. The float32 computations then see values of order one whatever
+    the units of the data: without it, points scaled by :math:`10^{\pm 20}` overflow
+    or underflow float32 squared distances, and an offset of :math:`10^8` leaves no
+    significant digit of the spread. ``transform`` maps the result back to the
+    original units in float64, so the embedding's geometry (e.g.
+    :math:`\|\phi(\mu) - \phi(\nu)\| \approx SW_2(\mu, \nu)`) is unchanged.
     """
 
     _input_kind = "bags"
@@ -47,6 +87,7 @@ class BagEmbeddingMixin(
         bags = check_bags(X)
         weights = check_point_weight(point_weight, bags)
         self.n_features_in_ = bags[0].shape[1]
+        self.location_, self.scale_ = pooled_location_scale(bags, weights)
         self._fit_bags(bags, weights, draw_seed(self.random_state))
         return self
 
@@ -65,11 +106,15 @@ class BagEmbeddingMixin(
         check_is_fitted(self)
         bags = check_bags(X, n_features=self.n_features_in_)
         weights = check_point_weight(point_weight, bags)
-        return to_numpy(self._embed(bags, weights, self._device()), np.float64)
+        return self._to_original_units(to_numpy(self._embed(bags, weights, self._device()), np.float64))
 
     def fit_transform(self, X, y=None, point_weight=None):
         """Fit, then embed the same bags (with the same ``point_weight``)."""
         return self.fit(X, y, point_weight=point_weight).transform(X, point_weight=point_weight)
+
+    def _standardised(self, bag):
+        """``(bag - location_) / scale_`` in float64 (a new array)."""
+        return (bag - self.location_) / self.scale_
 
     def _max_elements(self, bags):
         if self.batch_size is None:

@@ -13,6 +13,7 @@ __all__ = [
     "solve_exact_ridge",
     "nystroem_feature_map",
     "NystroemRidgeAccumulator",
+    "ridge_loo_residuals",
 ]
 
 
@@ -92,12 +93,78 @@ class NystroemRidgeAccumulator:
         r = self.M.shape[1]
         self.gram = torch.zeros((r, r), dtype=torch.float64, device=landmarks.device)
         self.rhs = torch.zeros((r, n_targets), dtype=torch.float64, device=landmarks.device)
+        self.ones = torch.zeros(r, dtype=torch.float64, device=landmarks.device)
+
+    def features(self, E):
+        r"""Nystroem features :math:`\Phi = k(E, L) M` (float64) of embeddings ``E``."""
+        return gaussian_kernel(E.to(self.landmarks.dtype), self.landmarks, self.gamma).double() @ self.M
 
     def add(self, E, Y):
-        """Add bags with embeddings ``E`` (cast to the landmarks' dtype) and targets ``Y``."""
-        phi = gaussian_kernel(E.to(self.landmarks.dtype), self.landmarks, self.gamma).double() @ self.M
+        """Add bags with embeddings ``E`` (cast to the landmarks' dtype) and targets ``Y``.
+
+        Returns their features :math:`\\Phi`.
+        """
+        phi = self.features(E)
         self.gram += phi.T @ phi
         self.rhs += phi.T @ Y
+        self.ones += phi.sum(0)
+        return phi
 
     def solve(self, alpha):
         return self.M @ solve_exact_ridge(self.gram, self.rhs, alpha)
+
+
+def ridge_loo_residuals(P, s, Yc, PtY, Pt1, alphas, n, *, intercept=True):
+    r"""Exact leave-one-out residuals of ridge with a mean intercept, from a factor of the hat matrix.
+
+    The model fitted on targets :math:`y` is :math:`\hat y = \bar y + H_\alpha (y - \bar y)`
+    with :math:`H_\alpha = P \operatorname{diag}(1/(s + \alpha)) P^\top` (exact kernel ridge:
+    :math:`K = Q \Lambda Q^\top`, :math:`P = Q\Lambda^{1/2}`, :math:`s = \lambda`, so
+    :math:`H_\alpha = K (K + \alpha I)^{-1}`; Nystroem: features :math:`\Phi`,
+    :math:`\Phi^\top\Phi = V \operatorname{diag}(s) V^\top`, :math:`P = \Phi V`). Leaving bag
+    ``i`` out changes both the mean (to :math:`m_i = (n\bar y - y_i)/(n-1)`) and the ridge
+    fit; since the left-out prediction of a linear smoother does not depend on the left-out
+    target, :math:`\hat y_{-i}(x_i) = ((Hz)_i - H_{ii} z_i)/(1 - H_{ii})` for any
+    :math:`z`, and with :math:`z = y - m_i` and :math:`y_c = y - \bar y` the residual is
+
+    .. math::
+        y_i - \hat y_{-i}(x_i) = \frac{y_{c,i} - (H y_c)_i + y_{c,i}\,(1 - (H\mathbf 1)_i)/(n-1)}
+        {1 - H_{ii}}.
+
+    With ``intercept=False`` (no mean, ``Yc`` = ``y``) it is the classical
+    :math:`(y_i - (Hy)_i)/(1 - H_{ii})`. This is the closed form behind scikit-learn's
+    ``RidgeCV`` (Rifkin & Lippert 2007,
+    "Notes on regularized least squares"), here for this estimator's intercept
+    (the training mean, refitted in each fold). One factorisation serves every
+    ``alpha``; rows of ``P`` may come in chunks.
+
+    Parameters
+    ----------
+    P : tensor of shape (b, r)
+        Rows of the factor for the bags of this chunk.
+    s : tensor of shape (r,)
+        Non-negative eigenvalues.
+    Yc : tensor of shape (b, t)
+        Centred targets of the chunk's bags.
+    PtY : tensor of shape (r, t)
+        :math:`P^\top y_c` over all ``n`` bags.
+    Pt1 : tensor of shape (r,)
+        :math:`P^\top \mathbf 1` over all ``n`` bags.
+    alphas : tensor of shape (a,)
+    n : int
+        Number of training bags.
+    intercept : bool, default=True
+        Whether the model has the mean intercept (refitted in each fold).
+
+    Returns
+    -------
+    tensor of shape (a, b, t)
+    """
+    W = 1.0 / (s[None, :] + alphas[:, None])  # (a, r)
+    h = (P * P) @ W.T  # (b, a)
+    HY = torch.matmul(P, W[:, :, None] * PtY[None])  # (a, b, t)
+    num = Yc[None] - HY
+    if intercept:
+        H1 = P @ (W * Pt1[None, :]).T  # (b, a)
+        num = num + Yc[None] * ((1.0 - H1.T) / (n - 1))[:, :, None]
+    return num / (1.0 - h.T)[:, :, None]

@@ -16,8 +16,13 @@ __all__ = ["MeanEmbedding", "median_bandwidth"]
 _MAX_MEDIAN_POINTS = 1000
 
 
-def median_bandwidth(bags, seed):
-    """Median pairwise distance between (up to 1000) points drawn from the pooled bags."""
+def median_bandwidth(bags, seed, location=0.0, scale=1.0):
+    """Median pairwise distance between (up to 1000) points drawn from the pooled bags.
+
+    Distances are computed on ``(x - location) / scale`` (which keeps the
+    squared-distance expansion accurate for data far from the origin) and
+    returned in the original units.
+    """
     sizes = np.array([b.shape[0] for b in bags])
     if sizes.sum() <= _MAX_MEDIAN_POINTS:
         pooled = np.concatenate(bags)
@@ -27,13 +32,14 @@ def median_bandwidth(bags, seed):
         bag_of = np.searchsorted(np.cumsum(sizes), flat, side="right")
         start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         pooled = np.stack([bags[b][f - start[b]] for b, f in zip(bag_of, flat)])
+    pooled = (pooled - location) / scale
     sq = np.sum(pooled**2, 1)
     d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * pooled @ pooled.T, 0.0)
     d2 = d2[np.triu_indices(len(pooled), 1)]
     d2 = d2[d2 > 0]
     if d2.size == 0:
-        return 1.0
-    return float(np.sqrt(np.median(d2)))
+        return float(scale)
+    return float(scale * np.sqrt(np.median(d2)))
 
 
 class MeanEmbedding(BagEmbeddingMixin):
@@ -51,6 +57,14 @@ class MeanEmbedding(BagEmbeddingMixin):
     The Gaussian kernel on this embedding is the MMD kernel of Bachoc et al.
     (2023) and Szabó et al. (2016).
 
+    The features are evaluated at :math:`x - c`, with :math:`c` = ``location_``
+    the mean of the training points: :math:`z(x - c)^\top z(x' - c)` is the same
+    random-feature approximation of :math:`k(x, x')` (a phase shift of each
+    frequency), and the arguments :math:`w_l^\top (x - c)` stay accurate in
+    float32 for data far from the origin. Distances therefore do not depend on a
+    global translation of the points, nor, with the median bandwidth, on their
+    scale.
+
     Parameters
     ----------
     n_frequencies : int, default=128
@@ -67,7 +81,13 @@ class MeanEmbedding(BagEmbeddingMixin):
     Attributes
     ----------
     bandwidth_ : float
+        In the units of the points.
     frequencies_ : ndarray of shape (d, n_frequencies)
+    location_ : ndarray of shape (d,)
+        Mean of the training points (bags counting equally).
+    scale_ : float
+        RMS spread of the training points; bags are standardised by it in
+        float64 before the float32 features.
     n_features_in_ : int
 
     References
@@ -117,7 +137,9 @@ class MeanEmbedding(BagEmbeddingMixin):
 
     def _fit_bags(self, bags, weights, seed):
         self.bandwidth_ = (
-            float(self.bandwidth) if self.bandwidth is not None else median_bandwidth(bags, seed)
+            float(self.bandwidth)
+            if self.bandwidth is not None
+            else median_bandwidth(bags, seed, self.location_, self.scale_)
         )
         gen = torch_generator(seed, "cpu")
         w = torch.randn(self.n_features_in_, self.n_frequencies, generator=gen, dtype=torch.float64)
@@ -128,12 +150,25 @@ class MeanEmbedding(BagEmbeddingMixin):
     def _width(self):
         return self.n_frequencies
 
+    _distance_unit = 1.0  # MMD does not depend on the units of the points
+
+    def _to_original_units(self, E):
+        return E
+
     def _embed(self, bags, weights, device):
-        freqs = torch.as_tensor(self.frequencies_, dtype=torch.float32, device=device)
+        # w^T x = (s w)^T (x - c)/s + w^T c: features of the standardised points with
+        # frequencies s w, the constant phase w^T c dropped (see the class docstring)
+        freqs = torch.as_tensor(self.frequencies_ * self.scale_, dtype=torch.float32, device=device)
         out = torch.empty((len(bags), self._n_features_out), dtype=torch.float32, device=device)
         done = 0
         for idx, points, w, n_points in iter_bag_batches(
-            bags, weights, width=self._width, max_elements=self._max_elements(bags), device=device
+            bags,
+            weights,
+            width=self._width,
+            max_elements=self._max_elements(bags),
+            device=device,
+            location=self.location_,
+            scale=self.scale_,
         ):
             write_rows(out, idx, random_fourier_mean_embedding(points, freqs, weights=w, n_points=n_points))
             done += len(idx)

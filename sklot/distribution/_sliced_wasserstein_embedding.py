@@ -80,6 +80,13 @@ class SlicedWassersteinEmbedding(BagEmbeddingMixin):
         ``ot.sliced_wasserstein_distance``).
     n_features_in_ : int
         Dimension ``d`` of the points.
+    location_ : ndarray of shape (d,)
+    scale_ : float
+        Location and scale of the training points: bags are embedded as
+        :math:`(x - c)/s` in float32 and mapped back to the original units in
+        float64 (the quantiles of :math:`\theta^\top x` are :math:`s` times
+        those of :math:`\theta^\top (x - c)/s` plus :math:`\theta^\top c`), so
+        the output does not lose precision with the data's offset or magnitude.
 
     References
     ----------
@@ -142,12 +149,29 @@ class SlicedWassersteinEmbedding(BagEmbeddingMixin):
     def _width(self):
         return self.directions_.shape[1]
 
+    @property
+    def _distance_unit(self):
+        return self.scale_
+
+    def _to_original_units(self, E):
+        # x = s x' + c projects to s (theta . x') + theta . c: every quantile is scaled by s and
+        # shifted by theta_p . c, and the shift carries the bin's weight sqrt(dt_k / P)
+        P, T = self.directions_.shape[1], self.n_quantiles
+        shift = (self.location_ @ self.directions_)[:, None] * np.sqrt(np.diff(self.quantile_edges_) / P)
+        return self.scale_ * E + shift.reshape(P * T)
+
     def _embed(self, bags, weights, device):
         directions = torch.as_tensor(self.directions_, dtype=torch.float32, device=device)
         out = torch.empty((len(bags), self._n_features_out), dtype=torch.float32, device=device)
         done = 0
         for idx, points, w, n_points in iter_bag_batches(
-            bags, weights, width=self._width, max_elements=self._max_elements(bags), device=device
+            bags,
+            weights,
+            width=self._width,
+            max_elements=self._max_elements(bags),
+            device=device,
+            location=self.location_,
+            scale=self.scale_,
         ):
             write_rows(
                 out,

@@ -124,9 +124,9 @@ def test_sinkhorn_potential_matches_independent_solver():
     b = rng.uniform(0.5, 1.5, size=30)
     b /= b.sum()
     a = np.full(12, 1 / 12)
-    f, n_iter = sinkhorn_potential(x, b, u, a, 0.5, max_iter=5000, tol=1e-12)
+    f, n_iter, err = sinkhorn_potential(x, b, u, a, 0.5, max_iter=5000, tol=1e-12)
     np.testing.assert_allclose(f, _log_sinkhorn_reference(x, b, u, a, 0.5), atol=1e-7)
-    assert n_iter < 5000
+    assert n_iter < 5000 and err < 1e-12
 
 
 def test_sinkhorn_embedding_is_permutation_invariant_and_separates_bags():
@@ -169,6 +169,37 @@ def test_sinkhorn_potential_small_regularisation_uses_the_log_domain_and_stays_f
     b, a = np.full(20, 1 / 20), np.full(8, 1 / 8)
     eps = 0.2
     assert ot.dist(u, x).max() / eps > 500  # exp(-C / eps) would underflow in the scaling iterations
-    f, _ = sinkhorn_potential(x, b, u, a, eps, max_iter=5000, tol=1e-10)
+    f, _, _ = sinkhorn_potential(x, b, u, a, eps, max_iter=5000, tol=1e-10)
     assert np.all(np.isfinite(f))
     np.testing.assert_allclose(f, _log_sinkhorn_reference(x, b, u, a, eps, n_iter=3000), rtol=1e-4, atol=1e-4)
+
+
+def test_sinkhorn_non_convergence_warns_once_per_fit_with_counts():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklot.distribution import KernelDistributionRegressor
+
+    bags = _ragged(10, n_bags=12)
+    y = np.array([b.mean() for b in bags])
+    # 3 iterations cannot reach a marginal violation of 1e-12 (POT checks it at iteration 0 only)
+    msg = r"did not converge for 12 of 12 bags within max_iter=3"
+    with pytest.warns(ConvergenceWarning, match=msg) as rec:
+        est = SinkhornPotentialEmbedding(n_references=8, max_iter=3, tol=1e-12, random_state=0)
+        est.fit_transform(bags)
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in rec) == 1
+    assert est.n_not_converged_ == 12 and np.all(est.n_iter_ == 3)
+    emb = SinkhornPotentialEmbedding(n_references=8, max_iter=3, tol=1e-12)
+    with pytest.warns(ConvergenceWarning, match=r"for 10 of 10 bags") as rec:
+        model = KernelDistributionRegressor(embedding=emb, alpha=0.1, random_state=0).fit(bags[:10], y[:10])
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in rec) == 1
+    assert model.n_not_converged_ == 10 and model.n_iter_.shape == (10,)
+    # the defaults on easy data converge: no warning, and the counts say so
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = SinkhornPotentialEmbedding(n_references=8, random_state=0)
+        est.fit_transform(bags)
+        model = KernelDistributionRegressor(embedding="sinkhorn", alpha=0.1, random_state=0).fit(bags, y)
+    assert est.n_not_converged_ == 0 and np.all(est.n_iter_ < est.max_iter)
+    assert model.n_not_converged_ == 0

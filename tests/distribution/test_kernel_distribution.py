@@ -27,10 +27,23 @@ def test_exact_solver_matches_sklearn_kernel_ridge_on_the_embedding():
     model = KernelDistributionRegressor(solver="exact", alpha=0.3, gamma=0.7, random_state=0, device="cpu")
     model.fit(bags[:40], y[:40])
     E = model.embedding_.transform(bags)
-    kr = KernelRidge(kernel="rbf", gamma=0.7, alpha=0.3).fit(E[:40], y[:40] - y[:40].mean())
-    np.testing.assert_allclose(
-        model.predict(bags[40:]), kr.predict(E[40:]) + y[:40].mean(), rtol=1e-6, atol=1e-7
-    )
+
+    def sklearn_pred(alpha, gamma):
+        kr = KernelRidge(kernel="rbf", gamma=gamma, alpha=alpha).fit(E[:40], y[:40] - y[:40].mean())
+        return kr.predict(E[40:]) + y[:40].mean()
+
+    # Both sides use the same float32-rounded embedding and compute in float64 (the exact solver keeps
+    # the kernel, its solve and the test kernel in float64; transform() maps the embedding to the
+    # data's units in float64). Differences are float64 roundoff, eps = 2^-52: squared distances by
+    # expansion carry an absolute error <~ 4 p eps max|e|^2 (p = embedding dimension), i.e. a relative
+    # kernel error gamma times that, amplified by the solve by at most cond(K + alpha I) <= 1 + n/alpha.
+    p, n, eps = E.shape[1], 40, 2.0**-52
+    kernel_err = 4 * p * eps * 0.7 * (E**2).sum(1).max()
+    tol = kernel_err * (1 + n / 0.3) * np.abs(y).max()
+    assert tol < 1e-8  # a real check: wrong alphas / gammas below move predictions by > 1e-4
+    np.testing.assert_allclose(model.predict(bags[40:]), sklearn_pred(0.3, 0.7), rtol=0, atol=tol)
+    for alpha, gamma in ((0.3 * 1.01, 0.7), (0.3, 0.7 * 1.01)):
+        assert np.abs(model.predict(bags[40:]) - sklearn_pred(alpha, gamma)).max() > 1e4 * tol
     assert isinstance(model.embedding_, SlicedWassersteinEmbedding)
 
 
@@ -183,3 +196,47 @@ def test_verbose_reports_progress_and_feature_names(capsys):
     assert "nystroem (10 landmarks" in out and "30/30 bags" in out
     emb = SlicedWassersteinEmbedding(n_projections=2, n_quantiles=3, device="cpu").fit(bags)
     assert list(emb.get_feature_names_out()) == [f"slicedwassersteinembedding{i}" for i in range(6)]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_probabilities_are_calibrated_softmax_of_the_scores(n_classes):
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, n_classes, 90)
+    # overlapping scales: not separable, so the probabilities must be informative but not certain
+    scales = np.array([0.8, 1.0, 1.25])[labels]
+    bags = [rng.normal(0, s, size=(15, 2)) for s in scales]
+    names = np.array(["a", "b", "c"])[labels]
+    clf = KernelDistributionClassifier(alpha=1e-1, random_state=0, device="cpu").fit(bags[:60], names[:60])
+    P = clf.predict_proba(bags[60:])
+    assert P.shape == (30, n_classes)
+    np.testing.assert_allclose(P.sum(1), 1.0, rtol=1e-12)
+    # one positive temperature never reorders the scores
+    np.testing.assert_array_equal(clf.classes_[P.argmax(1)], clf.predict(bags[60:]))
+    assert 0 < clf.temperature_ < np.exp(10)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(bags[60:])), P, rtol=1e-12)
+    # better than the uninformative prior (the class frequencies) on held-out bags
+    prior = np.tile(np.bincount(labels[:60], minlength=n_classes) / 60, (30, 1))
+    assert log_loss(names[60:], P, labels=clf.classes_) < log_loss(names[60:], prior, labels=clf.classes_)
+    scores = cross_val_score(
+        KernelDistributionClassifier(alpha=1e-1, random_state=0, device="cpu"), bags, names, cv=3,
+        scoring="neg_log_loss",
+    )
+    assert np.all(np.isfinite(scores))
+
+
+def test_temperature_minimises_the_loo_log_loss():
+    from sklot.distribution._kernel_distribution import _softmax_scores, fit_temperature
+
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 2, 200).astype(bool)
+    s = np.where(y, 1.0, -1.0) * 0.3 + 0.5 * rng.standard_normal(200)  # noisy scores
+    beta = fit_temperature(s[:, None], y[:, None])
+    t = np.where(y, (y.sum() + 1) / (y.sum() + 2), 1 / ((~y).sum() + 2))
+
+    def loss(b):
+        p = _softmax_scores(s[:, None], b)[:, 1]
+        return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+    assert loss(beta) <= min(loss(beta * 1.01), loss(beta / 1.01)) + 1e-12
