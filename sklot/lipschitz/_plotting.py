@@ -3,8 +3,11 @@
 import numpy as np
 
 
-def plot_explanations(clf, X, image_shape, class_names=None, path=None, n=6):
-    """Rows: input, saliency map, counterfactual (runner-up class), with distances and radii."""
+def plot_explanations(clf, X, image_shape, class_names=None, path=None, n=6, close=True):
+    """Rows: input, saliency map, counterfactual (runner-up class), with distances and radii.
+
+    ``close=False`` leaves the figure open (the docs gallery shows the open figures).
+    """
     import matplotlib.pyplot as plt
 
     X = X[:n]
@@ -37,5 +40,6 @@ def plot_explanations(clf, X, image_shape, class_names=None, path=None, n=6):
     )
     if path is not None:
         fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return fig

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
@@ -26,3 +27,8 @@ def test_saliency_row_has_one_colour_scale_and_a_colour_bar():
     bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(bars) == 1
     assert bars[0].get_ylabel().startswith("saliency")
+    # closed by default (the demo); left open on request (the gallery shows open figures)
+    assert not plt.fignum_exists(fig.number)
+    kept = plot_explanations(clf, X[:n], (8, 8), n=n, close=False)
+    assert plt.fignum_exists(kept.number)
+    plt.close(kept)
