@@ -23,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -35,8 +36,10 @@ X, y = load_digits(return_X_y=True)
 Xtr, Xte, ytr, yte = train_test_split(X / 16.0, y, test_size=0.3, random_state=0, stratify=y)
 
 margins = [0.05, 0.3, 1.0, 2.0]
+markers = ["o", "s", "^", "D"]  # one marker per margin: no text labels that could overlap
+colors = {0.9: "tab:blue", 0.99: "tab:orange"}
 eps = 0.3
-fig, ax = plt.subplots(figsize=(5.5, 4))
+fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
 for alpha in (0.9, 0.99):
     acc, vra = [], []
     for m in margins:
@@ -52,12 +55,20 @@ for alpha in (0.9, 0.99):
         acc.append(clf.score(Xte, yte))
         vra.append(clf.score_certified(Xte, yte, eps))
         print(f"alpha={alpha} margin={m}: accuracy {acc[-1]:.3f}, VRA@{eps} {vra[-1]:.3f}")
-    ax.plot(acc, vra, "o-", label=f"alpha={alpha}")
-    for a, v, m in zip(acc, vra, margins):
-        ax.annotate(f"m={m}", (a, v), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.plot(acc, vra, "-", color=colors[alpha], alpha=0.6, zorder=1)
+    for a, v, mk in zip(acc, vra, markers):
+        ax.scatter(a, v, marker=mk, s=55, color=colors[alpha], edgecolor="black", linewidth=0.6, zorder=2)
 ax.set_xlabel("clean test accuracy")
 ax.set_ylabel(f"verified robust accuracy at eps={eps}")
 ax.set_title("digits: the robustness / accuracy trade-off of HKR")
-ax.legend()
-fig.tight_layout()
+ax.grid(alpha=0.3)
+# Two legends outside the axes: colour = alpha (one curve each), marker = margin.
+alpha_handles = [Line2D([], [], color=c, lw=2, label=f"alpha={a}") for a, c in colors.items()]
+margin_handles = [
+    Line2D([], [], ls="", marker=mk, color="gray", markeredgecolor="black", label=f"margin={m}")
+    for m, mk in zip(margins, markers)
+]
+first = ax.legend(handles=alpha_handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="HKR alpha")
+ax.add_artist(first)
+ax.legend(handles=margin_handles, loc="upper left", bbox_to_anchor=(1.02, 0.62), title="HKR margin")
 fig.savefig(out / "lipschitz_robustness_tradeoff.png", dpi=110)

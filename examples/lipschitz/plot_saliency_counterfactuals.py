@@ -59,7 +59,8 @@ print(
 # one image per class
 idx = [int(np.flatnonzero(yte == c)[0]) for c in range(6)]
 plot_explanations(
-    clf, Xte[idx], shape, class_names=names, path=out / "lipschitz_saliency_counterfactuals.png"
+    clf, Xte[idx], shape, class_names=names, path=out / "lipschitz_saliency_counterfactuals.png",
+    close=False,
 )
 
 x_cf, dist = clf.counterfactual(Xte[:200])

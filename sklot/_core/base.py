@@ -3,11 +3,12 @@
 import copy
 
 from .device import resolve_device
+from .doc_link import DocLinkMixin
 
 __all__ = ["TorchEstimatorMixin"]
 
 
-class TorchEstimatorMixin:
+class TorchEstimatorMixin(DocLinkMixin):
     """Device handling and device-portable pickling for torch-backed estimators.
 
     * ``self.device`` (a parameter) is resolved at every call through
