@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
-from .._core.random import draw_seed, torch_generator, torch_seed_context
+from .._core.init import build_module
+from .._core.random import draw_seed, torch_generator
 from ._conjugate import conjugate_gradient, potential_gradient
 from ._fixed_point import fixed_point_fit
 from ._gaussian import gaussian_conjugate_moment
@@ -280,8 +281,9 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         Xs = (X - self.mean_) / self.scale_
 
         rank = max(1, min(d - 1, 8))
-        with torch_seed_context(seed, device):
-            potential = ICNNPotential(d, sizes, rank=rank, strong_convexity=self.strong_convexity)
+        potential = build_module(
+            lambda: ICNNPotential(d, sizes, rank=rank, strong_convexity=self.strong_convexity), seed
+        )
         potential = potential.to(device=device, dtype=_DTYPE)
         if self.init == "gaussian":
             precision, latent_mean = self._gaussian_init(Xs)
