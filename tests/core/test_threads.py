@@ -3,7 +3,8 @@
 Two estimators fitted at the same time in two threads must give exactly the
 predictions of sequential fits (nothing random is drawn from, or restored into,
 torch's process-wide generator), and no public method may change the user's
-global torch random state.
+global torch random state. The thread policy (sklot/_core/threads.py) runs small
+problems on one thread and gives the user's thread settings back.
 """
 
 import sys
@@ -12,9 +13,12 @@ import threading
 import numpy as np
 import pytest
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification
 
 from sklot import ConjugateMomentSampler, LipschitzClassifier
+from sklot._core.base import TorchEstimatorMixin
+from sklot._core.threads import ENV_VAR, SMALL_PROBLEM_SIZE, problem_size, thread_policy
 
 
 def _lipschitz_data():
@@ -96,3 +100,123 @@ def test_public_methods_leave_the_global_torch_rng_untouched():
         X, y, fit_params = get_data(est)
         _public_calls(est, X, y, fit_params)
         assert torch.equal(torch.get_rng_state(), state), f"{cls.__name__} changed torch's global RNG"
+
+
+# --- thread counts ---------------------------------------------------------------------------
+
+
+class _Probe(TorchEstimatorMixin, BaseEstimator):
+    """Records the thread counts its fit runs with."""
+
+    def fit(self, X, y=None):
+        from threadpoolctl import threadpool_info
+
+        self.torch_threads_ = torch.get_num_threads()
+        self.blas_threads_ = sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return self
+
+
+@pytest.fixture
+def user_threads():
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield 2
+    torch.set_num_threads(old)
+
+
+def test_small_problems_run_on_one_thread_and_the_user_setting_comes_back(user_threads, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    small = np.zeros((100, 5))
+    est = _Probe().fit(small)
+    assert est.torch_threads_ == 1 and est.blas_threads_ in ([1], [])
+    assert torch.get_num_threads() == user_threads
+    big = np.zeros((SMALL_PROBLEM_SIZE // 10 + 1, 10))
+    assert _Probe().fit(big).torch_threads_ == user_threads  # large: the user's setting
+    assert problem_size([np.zeros((3, 2)), np.zeros((5, 2))]) == 16
+    monkeypatch.setenv(ENV_VAR, "3")
+    assert _Probe().fit(small).torch_threads_ == 3
+    monkeypatch.setenv(ENV_VAR, "user")
+    assert _Probe().fit(small).torch_threads_ == user_threads
+    monkeypatch.setenv(ENV_VAR, "many")
+    with pytest.raises(ValueError, match=ENV_VAR):
+        _Probe().fit(small)
+    assert torch.get_num_threads() == user_threads
+
+
+def test_concurrent_calls_give_every_thread_its_settings_back(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threadpool_limits(limits=2, user_api="blas"):
+            before = blas()
+            barrier = threading.Barrier(4)
+            seen = []
+
+            def work():
+                torch.set_num_threads(2)
+                # torch reads the process default into a thread's own pool at the thread's
+                # first query: do it now, before the main thread's call changes the default
+                seen.append(("before", torch.get_num_threads()))
+                barrier.wait()
+                with thread_policy(0):
+                    barrier.wait()  # all inside at once, the main thread's call too
+                    seen.append(torch.get_num_threads())
+                    barrier.wait()
+                seen.append(("after", torch.get_num_threads()))
+
+            threads = [threading.Thread(target=work) for _ in range(3)]
+            for t in threads:
+                t.start()
+            with thread_policy(0):
+                barrier.wait()
+                barrier.wait()
+                inside = blas(), torch.get_num_threads()
+                barrier.wait()
+            for t in threads:
+                t.join()
+            after = blas(), torch.get_num_threads()
+    finally:
+        torch.set_num_threads(old)
+    assert inside == ([1] * len(before), 1)
+    assert after == (before, 2)
+    expected = [1, 1, 1] + [("after", 2)] * 3 + [("before", 2)] * 3
+    assert sorted(map(str, seen)) == sorted(map(str, expected))
+
+
+def test_small_fit_is_bit_for_bit_the_same_whatever_the_users_thread_count(monkeypatch):
+    # Under the old behaviour (SKLOT_NUM_THREADS=user) the decision values below differ by
+    # ~1e-6 between 1 and 2 threads (float32 reductions split differently).
+    from sklearn.datasets import load_digits
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    old = torch.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            est = LipschitzClassifier(max_epochs=1, random_state=0).fit(X, y)
+            results.append(est.decision_function(X))
+            assert torch.get_num_threads() == n
+    finally:
+        torch.set_num_threads(old)
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def _probe_in_worker(X):
+    return _Probe().fit(X).torch_threads_
+
+
+@pytest.mark.slow  # starting two loky workers that import torch takes ~30 s on a loaded machine
+def test_one_thread_per_joblib_worker():
+    from joblib import Parallel, delayed
+
+    got = Parallel(n_jobs=2, backend="loky")(delayed(_probe_in_worker)(np.zeros((50, 4))) for _ in range(2))
+    assert got == [1, 1]
