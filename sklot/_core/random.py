@@ -15,7 +15,10 @@ def draw_seed(random_state):
     """Draw one integer seed from ``random_state`` (None, int or RandomState).
 
     Everything random in sklot starts from this seed, so that the same
-    ``random_state`` gives the same numbers, bit for bit on the CPU.
+    ``random_state`` gives the same numbers, bit for bit on the CPU: always for
+    small problems (which sklot runs on one thread, see
+    :mod:`sklot._core.threads`), with the same number of torch threads for
+    larger ones (floating-point sums split over threads add in another order).
     """
     return int(check_random_state(random_state).randint(0, _MAX_SEED))
 

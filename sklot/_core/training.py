@@ -25,16 +25,37 @@ Why skorch: it already gives early stopping, a printed progress table
 which are exactly the services an sklot estimator needs from its engine.
 """
 
+import re
+import sys
+
 import numpy as np
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 from skorch.dataset import Dataset, ValidSplit
 
 from .averaging import TailAverage, tail_start
 from .init import build_module
 from .random import torch_generator
 
-__all__ = ["SklotNet", "make_net", "ArrayBatchIterator", "TailAveraging"]
+__all__ = ["SklotNet", "make_net", "ArrayBatchIterator", "TailAveraging", "TerminalPrintLog"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class TerminalPrintLog(PrintLog):
+    """skorch's per-epoch table, coloured only when standard output is a terminal.
+
+    skorch colours the best value of each column with ANSI escape codes, which
+    show up as ``\x1b[36m`` garbage in a log file, a CI log or a notebook
+    captured to text; they are kept only when ``sys.stdout.isatty()``.
+    """
+
+    def table(self, row):
+        text = super().table(row)
+        isatty = getattr(sys.stdout, "isatty", None)
+        if self.sink is print and callable(isatty) and isatty():
+            return text
+        return _ANSI.sub("", text)
 
 
 class ArrayBatchIterator:
@@ -93,6 +114,12 @@ class SklotNet(NeuralNet):
         kwargs.setdefault("torch_load_kwargs", {"weights_only": False})
         super().__init__(*args, **kwargs)
         self.seed = seed
+
+    def get_default_callbacks(self):
+        # skorch's PrintLog prints ANSI colours even into a file: colours only on a terminal
+        return [
+            (name, TerminalPrintLog() if type(cb) is PrintLog else cb) for name, cb in super().get_default_callbacks()
+        ]
 
     # -- seeding ---------------------------------------------------------
     def initialize_module(self):
