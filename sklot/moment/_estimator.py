@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
 from .._core.init import build_module
+from .._core.schedules import cosine_factor
 from .._core.random import draw_seed, torch_generator
 from ._conjugate import conjugate_gradient, potential_gradient
 from ._fixed_point import fixed_point_fit
@@ -303,8 +304,9 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
             batch_size = 4 * self.n_particles if semi_dual_on_data else self.n_particles
         lr = self.learning_rate * (self.damping if ot_solver == "neural_dual" else 1.0)
         optimizer = torch.optim.Adam(potential.parameters(), lr=lr, betas=(0.5, 0.5))
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=self.max_iter * self.n_inner_steps, eta_min=lr / 10
+        total_steps = self.max_iter * self.n_inner_steps
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: cosine_factor(step, total_steps, final=0.1)  # down to lr / 10
         )
         particles, history = fixed_point_fit(
             potential,
