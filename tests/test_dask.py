@@ -45,4 +45,6 @@ def test_grid_search_on_dask_cluster():
         reference = GridSearchCV(est, grid, cv=2, scoring=scoring).fit(X, y, **fit_params)
     finally:
         torch.set_num_threads(old)
-    np.testing.assert_allclose(search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"]
+    )

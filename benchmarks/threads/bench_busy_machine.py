@@ -80,7 +80,8 @@ def _task_distribution(quick):
     from sklot import KernelDistributionRegressor
     from sklot.datasets import make_rotated_gaussian_bags
 
-    bags, y = make_rotated_gaussian_bags(n_bags=20 if quick else 100, n_points=50 if quick else 500, random_state=0)
+    n_bags, n_points = (20, 50) if quick else (100, 500)
+    bags, y = make_rotated_gaussian_bags(n_bags=n_bags, n_points=n_points, random_state=0)
     est = KernelDistributionRegressor(random_state=0)
     return lambda: est.fit(bags, y).predict(bags)
 
@@ -170,8 +171,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat, no demo (a smoke test)")
     parser.add_argument("--demo", action="store_true", help="time `python -m sklot demo` also with --quick")
-    parser.add_argument("--repeats", type=int, default=None, help="runs per measurement (best kept; default 3)")
-    parser.add_argument("--busy-threads", type=int, default=os.cpu_count(), help="BLAS threads of the busy process")
+    parser.add_argument("--repeats", type=int, default=None, help="runs per measurement (best kept; 3)")
+    parser.add_argument("--busy-threads", type=int, default=os.cpu_count(), help="threads of the busy process")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per measurement")
     parser.add_argument("--only", nargs="*", help="task names (substrings) to run")
     parser.add_argument("--task", help=argparse.SUPPRESS)  # internal: run one task in this process
@@ -195,7 +196,8 @@ def main(argv=None):
                 for policy in policies:
                     results[name, policy, busy] = _measure(name, policy, args.quick, repeats, args.timeout)
                     state = "busy" if busy else "idle"
-                    print(f"  {name:45s} {policy:5s} {state}: {results[name, policy, busy]:8.2f} s", flush=True)
+                    seconds = results[name, policy, busy]
+                    print(f"  {name:45s} {policy:5s} {state}: {seconds:8.2f} s", flush=True)
         finally:
             if proc is not None:
                 proc.kill()

@@ -48,7 +48,14 @@ import sys
 import threading
 from numbers import Integral
 
-__all__ = ["ENV_VAR", "SMALL_PROBLEM_SIZE", "problem_size", "thread_policy", "threads_for", "wrap_public_method"]
+__all__ = [
+    "ENV_VAR",
+    "SMALL_PROBLEM_SIZE",
+    "problem_size",
+    "thread_policy",
+    "threads_for",
+    "wrap_public_method",
+]
 
 #: Environment variable overriding the policy: ``auto``, a positive integer, or ``user``.
 ENV_VAR = "SKLOT_NUM_THREADS"

@@ -117,9 +117,8 @@ class SklotNet(NeuralNet):
 
     def get_default_callbacks(self):
         # skorch's PrintLog prints ANSI colours even into a file: colours only on a terminal
-        return [
-            (name, TerminalPrintLog() if type(cb) is PrintLog else cb) for name, cb in super().get_default_callbacks()
-        ]
+        callbacks = super().get_default_callbacks()
+        return [(name, TerminalPrintLog() if type(cb) is PrintLog else cb) for name, cb in callbacks]
 
     # -- seeding ---------------------------------------------------------
     def initialize_module(self):
@@ -301,9 +300,9 @@ def make_net(
                 ),
             )
         )
-    train_split = (
-        ValidSplit(validation_fraction, stratified=stratified, random_state=seed + 2) if validation_fraction else None
-    )
+    train_split = None
+    if validation_fraction:
+        train_split = ValidSplit(validation_fraction, stratified=stratified, random_state=seed + 2)
     opt_kwargs = {f"optimizer__{k}": v for k, v in (optimizer_kwargs or {}).items()}
     return net_class(
         module,

@@ -58,7 +58,11 @@ class PyramidNet(SklotNet):
             )
         # a generator of its own: an iterator draws a base seed, which must not come from torch's global one
         return DataLoader(
-            dataset, batch_size=self.batch_size, shuffle=False, collate_fn=_collate, generator=torch_generator(0)
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=False,
+            collate_fn=_collate,
+            generator=torch_generator(0),
         )
 
     def infer(self, x, **fit_params):
@@ -314,7 +318,10 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         with torch.no_grad():
             # own generator: iterating a DataLoader draws a base seed (from torch's global one without it)
             loader = DataLoader(
-                dataset, batch_size=max(self.batch_size, 64), collate_fn=_collate, generator=torch_generator(0)
+                dataset,
+                batch_size=max(self.batch_size, 64),
+                collate_fn=_collate,
+                generator=torch_generator(0),
             )
             for batch, _ in loader:
                 out.append(module.embed(batch.to(device)).cpu())

@@ -39,7 +39,9 @@ def _export_layer(layer):
     if isinstance(layer, nn.Linear) and parametrize.is_parametrized(layer, "weight"):
         w = _constrained_weight(layer)
         # skip_init: no default weights drawn (they would advance torch's global generator)
-        out = skip_init(nn.Linear, layer.in_features, layer.out_features, bias=layer.bias is not None, device=w.device)
+        out = skip_init(
+            nn.Linear, layer.in_features, layer.out_features, bias=layer.bias is not None, device=w.device
+        )
         with torch.no_grad():
             out.weight.copy_(w)
             if layer.bias is not None:

@@ -35,7 +35,12 @@ def _fit_lipschitz(seed):
 def _fit_moment(seed):
     X = np.random.default_rng(0).normal(size=(60, 2))
     est = ConjugateMomentSampler(
-        hidden_layer_sizes=(8,), n_particles=16, n_langevin_steps=2, max_iter=2, n_inner_steps=1, random_state=seed
+        hidden_layer_sizes=(8,),
+        n_particles=16,
+        n_langevin_steps=2,
+        max_iter=2,
+        n_inner_steps=1,
+        random_state=seed,
     )
     return est.fit(X).sample(8, random_state=0)
 
