@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from tests.test_common import ESTIMATORS, _searchable
 
@@ -33,5 +34,17 @@ def test_grid_search_on_dask_cluster():
             # the fits really ran on the cluster's workers
             assert client.run(lambda: True)
             assert len(client.scheduler_info()["workers"]) == 2
-    reference = GridSearchCV(est, grid, cv=2, scoring=scoring).fit(X, y, **fit_params)
-    np.testing.assert_allclose(search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"])
+    # dask's nanny starts the workers with OMP_NUM_THREADS=1; the reference runs here with
+    # two torch threads. The problem is small, so sklot's thread policy
+    # (sklot/_core/threads.py) runs every fit on one thread on both sides: the scores
+    # must then agree to rounding (rtol 1e-7, assert_allclose's default), not just
+    # to float32 precision.
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        reference = GridSearchCV(est, grid, cv=2, scoring=scoring).fit(X, y, **fit_params)
+    finally:
+        torch.set_num_threads(old)
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"]
+    )

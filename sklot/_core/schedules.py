@@ -4,6 +4,9 @@ Every estimator trained through :func:`sklot._core.training.make_net` takes its
 schedule from here (pass ``callbacks=[(name, Schedule(...))]``), so a new
 estimator reuses a schedule rather than writing its own:
 
+* :func:`cosine_factor` -- the one cosine-annealing formula of sklot, used by
+  :class:`CosineAnnealingPerStep` and, through ``torch.optim.lr_scheduler.LambdaLR``,
+  by the hand-written loop of :class:`~sklot.ConjugateMomentSampler`;
 * :class:`CosineAnnealingPerStep` -- cosine annealing updated before every
   training step (the Lipschitz estimators' ``lr_schedule="cosine"``);
 * :class:`ReferenceLRDecay` -- the exponential per-epoch decay of the HG2V
@@ -14,7 +17,27 @@ import math
 
 from skorch.callbacks import Callback
 
-__all__ = ["CosineAnnealingPerStep", "ReferenceLRDecay"]
+__all__ = ["CosineAnnealingPerStep", "ReferenceLRDecay", "cosine_factor"]
+
+
+def cosine_factor(step, total_steps, final=0.0):
+    r"""Cosine annealing factor from 1 at step 0 to ``final`` at step ``total_steps``.
+
+    .. math::
+
+        f_s = f_\infty + (1 - f_\infty)\,\frac{1 + \cos(\pi \min(s, S) / S)}{2}
+
+    (Loshchilov and Hutter 2017, Eq. 5, one cycle without restart), constant at
+    ``final`` after step ``S``.
+
+    Examples
+    --------
+    >>> from sklot._core.schedules import cosine_factor
+    >>> [round(cosine_factor(s, 4, final=0.1), 4) for s in range(6)]
+    [1.0, 0.8682, 0.55, 0.2318, 0.1, 0.1]
+    """
+    s = min(max(int(step), 0), int(total_steps))
+    return final + (1.0 - final) * (1.0 + math.cos(math.pi * s / max(int(total_steps), 1))) / 2.0
 
 
 class CosineAnnealingPerStep(Callback):
@@ -54,8 +77,7 @@ class CosineAnnealingPerStep(Callback):
         self._first_lr = None
 
     def _factor(self):
-        s = min(self.step_, self.total_steps_ - 1)
-        return (1.0 + math.cos(math.pi * s / self.total_steps_)) / 2.0
+        return cosine_factor(min(self.step_, self.total_steps_ - 1), self.total_steps_)
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:

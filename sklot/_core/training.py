@@ -4,11 +4,12 @@ Every estimator that trains a torch module by minibatch gradient descent does
 it through :class:`SklotNet` (a :class:`skorch.NeuralNet`), usually built with
 :func:`make_net`. What sklot adds to skorch:
 
-* **seeding without side effects**: the module is built under a forked,
-  seeded global torch RNG and minibatches are drawn with a
-  :class:`torch.Generator` seeded from ``random_state``, so the same seed
-  gives the same model, bit for bit on the CPU, and the user's global RNG is
-  untouched;
+* **seeding without side effects**: the module's weights are drawn from a
+  :class:`torch.Generator` seeded from ``random_state``
+  (:func:`sklot._core.init.build_module`) and so are the minibatches, so the
+  same seed gives the same model, bit for bit on the CPU with the same number
+  of threads (see :mod:`sklot._core.threads`), two fits in two threads do not
+  disturb each other, and the user's global RNG is untouched;
 * **a fast array iterator**: when ``X`` (and ``y``) are arrays, batches are
   sliced from device tensors instead of collated sample by sample (skorch's
   default ``Dataset`` + ``DataLoader`` costs about one Python call per sample);
@@ -24,15 +25,37 @@ Why skorch: it already gives early stopping, a printed progress table
 which are exactly the services an sklot estimator needs from its engine.
 """
 
+import re
+import sys
+
 import numpy as np
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 from skorch.dataset import Dataset, ValidSplit
 
 from .averaging import TailAverage, tail_start
-from .random import torch_generator, torch_seed_context
+from .init import build_module
+from .random import torch_generator
 
-__all__ = ["SklotNet", "make_net", "ArrayBatchIterator", "TailAveraging"]
+__all__ = ["SklotNet", "make_net", "ArrayBatchIterator", "TailAveraging", "TerminalPrintLog"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class TerminalPrintLog(PrintLog):
+    """skorch's per-epoch table, coloured only when standard output is a terminal.
+
+    skorch colours the best value of each column with ANSI escape codes, which
+    show up as ``\x1b[36m`` garbage in a log file, a CI log or a notebook
+    captured to text; they are kept only when ``sys.stdout.isatty()``.
+    """
+
+    def table(self, row):
+        text = super().table(row)
+        isatty = getattr(sys.stdout, "isatty", None)
+        if self.sink is print and callable(isatty) and isatty():
+            return text
+        return _ANSI.sub("", text)
 
 
 class ArrayBatchIterator:
@@ -92,18 +115,23 @@ class SklotNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.seed = seed
 
+    def get_default_callbacks(self):
+        # skorch's PrintLog prints ANSI colours even into a file: colours only on a terminal
+        callbacks = super().get_default_callbacks()
+        return [(name, TerminalPrintLog() if type(cb) is PrintLog else cb) for name, cb in callbacks]
+
     # -- seeding ---------------------------------------------------------
     def initialize_module(self):
+        # A ready-made instance drew its weights from the global RNG: build_module
+        # redraws them from the seed, so that the same seed gives the same model.
         import torch
 
-        with torch_seed_context(self.seed, self.device):
-            if isinstance(self.module, torch.nn.Module):
-                # A ready-made instance drew its weights from the global RNG:
-                # redraw them from the seed so that the same seed gives the same model.
-                for sub in self.module.modules():
-                    if hasattr(sub, "reset_parameters"):
-                        sub.reset_parameters()
-            return super().initialize_module()
+        kwargs = self.get_params_for("module")
+        if isinstance(self.module, torch.nn.Module) and not kwargs:
+            self.module_ = build_module(self.module, self.seed)
+        else:
+            self.module_ = build_module(lambda: self.initialized_instance(self.module, kwargs), self.seed)
+        return self
 
     def initialize(self):
         self.batch_generator_ = torch_generator(self.seed + 1, "cpu")
@@ -131,12 +159,17 @@ class SklotNet(NeuralNet):
             return ArrayBatchIterator(
                 dataset.X, dataset.y, bs, shuffle=training, generator=self.batch_generator_
             )
-        if training and _accepts_generator(self.iterator_train):
-            kwargs = self.get_params_for("iterator_train")
-            kwargs.setdefault("batch_size", self.batch_size)
-            kwargs.setdefault("generator", self.batch_generator_)
-            return self.iterator_train(dataset, **kwargs)
-        return super().get_iterator(dataset, training=training)
+        iterator = self.iterator_train if training else self.iterator_valid
+        if not _accepts_generator(iterator):
+            return super().get_iterator(dataset, training=training)
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        # shuffling, and the base seed that iterating any DataLoader draws, come from
+        # generators of the net's own, never from torch's global one
+        kwargs.setdefault("generator", self.batch_generator_ if training else torch_generator(self.seed + 3))
+        return iterator(dataset, **kwargs)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         dataset = self.get_dataset(X, y)
@@ -267,7 +300,9 @@ def make_net(
                 ),
             )
         )
-    train_split = ValidSplit(validation_fraction, stratified=stratified) if validation_fraction else None
+    train_split = None
+    if validation_fraction:
+        train_split = ValidSplit(validation_fraction, stratified=stratified, random_state=seed + 2)
     opt_kwargs = {f"optimizer__{k}": v for k, v in (optimizer_kwargs or {}).items()}
     return net_class(
         module,

@@ -9,30 +9,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["check_finite_array", "check_bags", "check_point_weight", "check_graphs"]
-
-
-def check_finite_array(X, *, name="X", ndim=2, dtype=np.float64, min_samples=1):
-    """Return ``X`` as a finite float array of ``ndim`` dimensions.
-
-    Raises
-    ------
-    ValueError
-        When ``X`` has the wrong number of dimensions, too few rows, or holds
-        NaN / infinite values.
-    """
-    try:
-        arr = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} could not be converted to a {np.dtype(dtype).name} array: {exc}") from exc
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be a {ndim}-D array; got an array of shape {arr.shape}.")
-    if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} rows; at least {min_samples} required.")
-    if not np.all(np.isfinite(arr)):
-        bad = "NaN" if np.isnan(arr).any() else "infinite"
-        raise ValueError(f"{name} contains {bad} values.")
-    return arr
+__all__ = ["check_bags", "check_point_weight", "check_graphs"]
 
 
 def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.base import TorchEstimatorMixin
-from .._core.random import draw_seed
+from .._core.random import draw_seed, torch_generator
 from .._core.training import SklotNet, make_net
 from .._core.validation import check_graphs
 
@@ -56,7 +56,14 @@ class PyramidNet(SklotNet):
                 generator=self.batch_generator_,
                 collate_fn=_collate,
             )
-        return DataLoader(dataset, batch_size=self.batch_size, shuffle=False, collate_fn=_collate)
+        # a generator of its own: an iterator draws a base seed, which must not come from torch's global one
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=False,
+            collate_fn=_collate,
+            generator=torch_generator(0),
+        )
 
     def infer(self, x, **fit_params):
         return self.module_(x.to(self.device))
@@ -336,7 +343,14 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         module = self.module_.to(device).eval()
         out = []
         with torch.no_grad():
-            for batch, _ in DataLoader(dataset, batch_size=max(self.batch_size, 64), collate_fn=_collate):
+            # own generator: iterating a DataLoader draws a base seed (from torch's global one without it)
+            loader = DataLoader(
+                dataset,
+                batch_size=max(self.batch_size, 64),
+                collate_fn=_collate,
+                generator=torch_generator(0),
+            )
+            for batch, _ in loader:
                 out.append(module.embed(batch.to(device)).cpu())
         self.module_ = module.cpu()
         return torch.cat(out).double().numpy()

@@ -80,10 +80,10 @@ class _LipschitzBase(TorchEstimatorMixin):
         flat_image_shape = self._flat_image_shape()
         device = self._device()
         seed = draw_seed(self.random_state)
-        from .._core.random import torch_seed_context
+        from .._core.init import build_module
 
-        with torch_seed_context(seed):
-            module = build_network(
+        module = build_module(
+            lambda: build_network(
                 self.architecture,
                 input_shape=self.input_shape_,
                 n_outputs=n_outputs,
@@ -92,7 +92,9 @@ class _LipschitzBase(TorchEstimatorMixin):
                 head=head,
                 lipschitz_constant=self.lipschitz_constant,
                 flat_image_shape=flat_image_shape,
-            )
+            ),
+            seed,
+        )
         net = make_net(
             module,
             criterion,

@@ -4,6 +4,7 @@ import copy
 
 import torch
 from torch import nn
+from torch.nn.utils import skip_init
 
 from .layers._container import LipschitzSequential
 
@@ -37,14 +38,19 @@ def _export_layer(layer):
 
     if isinstance(layer, nn.Linear) and parametrize.is_parametrized(layer, "weight"):
         w = _constrained_weight(layer)
-        out = nn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None).to(w.device)
+        # skip_init: no default weights drawn (they would advance torch's global generator)
+        out = skip_init(
+            nn.Linear, layer.in_features, layer.out_features, bias=layer.bias is not None, device=w.device
+        )
         with torch.no_grad():
             out.weight.copy_(w)
             if layer.bias is not None:
                 out.bias.copy_(layer.bias)
         return out
     if isinstance(layer, nn.Conv2d) and parametrize.is_parametrized(layer, "weight"):
-        out = nn.Conv2d(
+        w = _constrained_weight(layer)
+        out = skip_init(
+            nn.Conv2d,
             layer.in_channels,
             layer.out_channels,
             layer.kernel_size,
@@ -52,9 +58,8 @@ def _export_layer(layer):
             padding=layer.padding,
             bias=layer.bias is not None,
             padding_mode=layer.padding_mode,
+            device=w.device,
         )
-        w = _constrained_weight(layer)
-        out = out.to(w.device)
         with torch.no_grad():
             out.weight.copy_(w)
             if layer.bias is not None:

@@ -8,7 +8,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._core.base import TorchEstimatorMixin
-from .._core.random import draw_seed, torch_seed_context
+from .._core.init import build_module
+from .._core.random import draw_seed
 from .._core.training import make_net
 from ._architectures import build_network
 from ._export import export
@@ -109,8 +110,8 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         X = np.vstack([A, B]).astype(np.float32)
         y = np.concatenate([np.ones(len(A)), -np.ones(len(B))]).astype(np.float32)
         seed = draw_seed(self.random_state)
-        with torch_seed_context(seed):
-            module = build_network(
+        module = build_module(
+            lambda: build_network(
                 "mlp",
                 input_shape=(A.shape[1],),
                 n_outputs=1,
@@ -118,7 +119,9 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
                 activation=self.activation,
                 head="orthonormal",
                 lipschitz_constant=1.0,
-            )
+            ),
+            seed,
+        )
         net = make_net(
             module,
             KRLoss(),

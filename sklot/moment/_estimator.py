@@ -12,7 +12,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
-from .._core.random import draw_seed, torch_generator, torch_seed_context
+from .._core.init import build_module
+from .._core.schedules import cosine_factor
+from .._core.random import draw_seed, torch_generator
 from ._conjugate import conjugate_gradient, potential_gradient
 from ._fixed_point import fixed_point_fit
 from ._gaussian import gaussian_conjugate_moment
@@ -280,8 +282,9 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
         Xs = (X - self.mean_) / self.scale_
 
         rank = max(1, min(d - 1, 8))
-        with torch_seed_context(seed, device):
-            potential = ICNNPotential(d, sizes, rank=rank, strong_convexity=self.strong_convexity)
+        potential = build_module(
+            lambda: ICNNPotential(d, sizes, rank=rank, strong_convexity=self.strong_convexity), seed
+        )
         potential = potential.to(device=device, dtype=_DTYPE)
         if self.init == "gaussian":
             precision, latent_mean = self._gaussian_init(Xs)
@@ -301,8 +304,9 @@ class ConjugateMomentSampler(TorchEstimatorMixin, TransformerMixin, BaseEstimato
             batch_size = 4 * self.n_particles if semi_dual_on_data else self.n_particles
         lr = self.learning_rate * (self.damping if ot_solver == "neural_dual" else 1.0)
         optimizer = torch.optim.Adam(potential.parameters(), lr=lr, betas=(0.5, 0.5))
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=self.max_iter * self.n_inner_steps, eta_min=lr / 10
+        total_steps = self.max_iter * self.n_inner_steps
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: cosine_factor(step, total_steps, final=0.1)  # down to lr / 10
         )
         particles, history = fixed_point_fit(
             potential,

@@ -77,24 +77,26 @@ class ICNNPotential(nn.Module):
         self.input_scale = 4.0
         self.reset_parameters()
 
-    def reset_parameters(self):
-        """Random hidden layers, then the identity initialisation of the quadratic part."""
+    def reset_parameters(self, generator=None):
+        """Random hidden layers (drawn from ``generator``), then the identity initialisation of the
+        quadratic part."""
+        g = dict(generator=generator)
         with torch.no_grad():
             for layer in self.input_layers:
                 # kinks spread over the standardised data range: unit k bends on the
                 # hyperplane a_k . (x - c_k) = 0 with c_k ~ N(0, I) and |a_k| ~ input_scale,
                 # so that the network can express sharp features from the start
-                a = torch.randn(layer.weight.shape) * (self.input_scale / math.sqrt(self.n_features))
-                c = torch.randn(layer.weight.shape)
+                a = torch.randn(layer.weight.shape, **g) * (self.input_scale / math.sqrt(self.n_features))
+                c = torch.randn(layer.weight.shape, **g)
                 layer.weight.copy_(a)
                 layer.bias.copy_(-(a * c).sum(1))
         with torch.no_grad():
             for raw in self.hidden_raw:
                 # positive weights ~ U(0, 1/fan_in): pre-activations stay O(1) through depth
-                u = torch.rand(raw.shape, dtype=torch.float64) / raw.shape[1]
+                u = torch.rand(raw.shape, dtype=torch.float64, **g) / raw.shape[1]
                 raw.copy_(torch.as_tensor(_inverse_nonnegative(u.numpy()), dtype=raw.dtype))
             # small positive output weights: the hidden branch is on (it must be, to learn)
-            v = torch.rand(self.output_raw.shape, dtype=torch.float64) * (self.init_output_scale / len(self.output_raw))
+            v = torch.rand(self.output_raw.shape, dtype=torch.float64, **g) * (self.init_output_scale / len(self.output_raw))
             self.output_raw.copy_(torch.as_tensor(_inverse_nonnegative(v.numpy()), dtype=self.output_raw.dtype))
         self.init_quadratic(np.eye(self.n_features), np.zeros(self.n_features))
 

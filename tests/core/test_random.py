@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from sklot._core.random import draw_seed, numpy_generator, torch_generator, torch_seed_context
+from sklot._core.random import draw_seed, global_rng_guard, numpy_generator, torch_generator
 
 
 def test_same_state_same_seed_and_streams():
@@ -18,14 +18,14 @@ def test_randomstate_instance_advances():
     assert draw_seed(rs) != draw_seed(rs)
 
 
-def test_seed_context_is_reproducible_and_restores_global_state():
+def test_global_rng_guard_is_reproducible_and_restores_global_state():
     torch.manual_seed(123)
     expected_next = torch.rand(1)
     torch.manual_seed(123)
-    with torch_seed_context(7):
+    with global_rng_guard(7):
         w1 = torch.nn.Linear(4, 3).weight.detach().clone()
     after = torch.rand(1)
     assert torch.equal(after, expected_next), "global RNG was disturbed"
-    with torch_seed_context(7):
+    with global_rng_guard(7):
         w2 = torch.nn.Linear(4, 3).weight.detach().clone()
     assert torch.equal(w1, w2)

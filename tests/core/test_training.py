@@ -183,3 +183,20 @@ def test_tail_average_rejects_fractions_outside_the_unit_interval():
     assert tail_start(10, 0.3) == 7
     with pytest.raises(ValueError, match="averaging"):
         tail_start(10, 1.5)
+
+
+def test_verbose_table_has_no_ansi_codes_when_stdout_is_not_a_terminal(capsys):
+    import sys
+
+    import torch
+
+    from sklot._core.training import make_net
+
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    y = X.sum(1, keepdims=True).astype(np.float32)
+    net = make_net(torch.nn.Linear(3, 1), torch.nn.MSELoss, device="cpu", seed=0, max_epochs=3, verbose=1)
+    net.fit(X, y)
+    out = capsys.readouterr().out
+    assert not sys.stdout.isatty()
+    assert "train_loss" in out and out.count("\n") >= 4  # the table was printed
+    assert "\x1b[" not in out

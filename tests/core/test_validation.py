@@ -4,18 +4,7 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
-from sklot._core.validation import check_bags, check_finite_array, check_graphs, check_point_weight
-
-
-def test_finite_array_errors_name_the_problem():
-    with pytest.raises(ValueError, match="2-D"):
-        check_finite_array(np.zeros(3))
-    with pytest.raises(ValueError, match="NaN"):
-        check_finite_array([[1.0, np.nan]])
-    with pytest.raises(ValueError, match="infinite"):
-        check_finite_array([[1.0, np.inf]])
-    out = check_finite_array([[1, 2]], dtype=np.float32)
-    assert out.dtype == np.float32
+from sklot._core.validation import check_bags, check_graphs, check_point_weight
 
 
 def test_bags_list_and_3d_agree():

@@ -111,9 +111,9 @@ class OrthoConv2d(ReducibleMixin, nn.Conv2d):
             ),
         )
 
-    def reset_parameters(self):
+    def reset_parameters(self, generator=None):
         if not hasattr(self, "parametrizations"):
             return super().reset_parameters()
-        nn.init.orthogonal_(self.parametrizations.weight.original)
+        nn.init.orthogonal_(self.parametrizations.weight.original, generator=generator)
         if self.bias is not None:
             nn.init.zeros_(self.bias)

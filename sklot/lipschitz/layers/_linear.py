@@ -73,11 +73,11 @@ class OrthoLinear(ReducibleMixin, nn.Linear):
             ),
         )
 
-    def reset_parameters(self):
+    def reset_parameters(self, generator=None):
         # Orthogonal initialisation: Björck then starts at its fixed point.
         if not hasattr(self, "parametrizations"):
             return super().reset_parameters()
         raw = self.parametrizations.weight.original
-        nn.init.orthogonal_(raw)
+        nn.init.orthogonal_(raw, generator=generator)
         if self.bias is not None:
             nn.init.zeros_(self.bias)

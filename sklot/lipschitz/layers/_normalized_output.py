@@ -41,9 +41,9 @@ class FrobeniusLinear(ReducibleMixin, nn.Linear):
         )
         parametrize.register_parametrization(self, "weight", FrobeniusWeight(per_row=disjoint_neurons))
 
-    def reset_parameters(self):
+    def reset_parameters(self, generator=None):
         if not hasattr(self, "parametrizations"):
             return super().reset_parameters()
-        nn.init.orthogonal_(self.parametrizations.weight.original)
+        nn.init.orthogonal_(self.parametrizations.weight.original, generator=generator)
         if self.bias is not None:
             nn.init.zeros_(self.bias)

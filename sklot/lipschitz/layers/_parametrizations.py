@@ -77,8 +77,15 @@ class OrthonormalWeight(_CachedParametrization):
         self.n_iter_grad = int(n_iter_grad)
         self.tol = float(tol)
         self.beta = float(beta)
-        self.register_buffer("u", F.normalize(torch.randn(self.shape[0]), dim=0))
+        self.register_buffer("u", torch.empty(self.shape[0]))
         self._stash = None
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self, generator=None):
+        """Draw the power-iteration vector afresh (uniform on the sphere)."""
+        u = torch.randn(self.shape[0], generator=generator, device=self.u.device, dtype=self.u.dtype)
+        self.u.copy_(F.normalize(u, dim=0))
 
     def _key(self, weight):
         return super()._key(weight) + (self.u._version,)

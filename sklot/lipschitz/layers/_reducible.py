@@ -12,7 +12,11 @@ __all__ = ["ReducibleMixin"]
 def _rebuild(cls, kwargs, state, training):
     import torch
 
-    with torch.no_grad():
+    from ..._core.random import global_rng_guard
+
+    # construction draws default weights (overwritten just below) from torch's global
+    # generator: the guard restores the user's random state
+    with torch.no_grad(), global_rng_guard():
         layer = cls(**kwargs)
     layer.load_state_dict(state)
     layer.train(training)
