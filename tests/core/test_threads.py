@@ -225,3 +225,17 @@ def test_one_thread_per_joblib_worker():
 
     got = Parallel(n_jobs=2, backend="loky")(delayed(_probe_in_worker)(np.zeros((50, 4))) for _ in range(2))
     assert got == [1, 1]
+
+
+def test_problem_size_never_raises_and_counts_a_single_graph():
+    # The wrapper sizes the first argument before the method validates it: an input the method
+    # rejects (a single graph where a list is expected, an object) must reach that method's own
+    # error, not a KeyError from the sizing heuristic.
+    import networkx as nx
+    from torch_geometric.data import Data
+
+    g = Data(x=torch.zeros(4, 3), edge_index=torch.tensor([[0, 1], [1, 2]]))
+    assert problem_size(g) == (4 + 2) * 3
+    assert problem_size(nx.path_graph(5)) == 5 + 4
+    assert problem_size(object()) == 0
+    assert problem_size({0: 1}) >= 0
