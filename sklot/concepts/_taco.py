@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .._core.base import TorchEstimatorMixin
 from .._core.random import draw_seed, numpy_generator
-from ._decomposition import DECOMPOSITIONS, fit_concept_basis
+from ._decomposition import CENTRED, DECOMPOSITIONS, fit_concept_basis, global_location_scale
 from ._importance import concept_total_indices
 from ._removal_curve import choose_n_remove, removal_curve
 from ._scorers import check_user_scorer, concept_margin_function, train_mlp_scorer
@@ -57,6 +57,14 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     concepts do not capture (with :math:`r \ll d`, task information too).
     The same index set :math:`K` (complement :math:`R`) is used for the
     coefficients and the basis rows.
+
+    Units do not matter: ``fit`` works on :math:`(A - m) / c`, with one
+    global scale :math:`c` (the root mean square of the centred entries) and
+    :math:`m` the mean for ``"pca"`` / ``"ica"`` (0 for ``"svd"`` / ``"nmf"``,
+    which are not translation-invariant), and ``transform`` maps back. The
+    removed concepts are the same for :math:`\alpha A + t` as for :math:`A`
+    (:math:`\alpha > 0`, :math:`t` a translation for PCA / ICA), and the
+    output is :math:`\alpha \operatorname{transform}(A) + t`.
 
     Parameters
     ----------
@@ -117,7 +125,13 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     Attributes
     ----------
     components_ : ndarray of shape (n_components, ``n_features_in_``)
-        Concept basis :math:`W` (row ``i`` is concept ``i``).
+        Concept basis :math:`W` (row ``i`` is concept ``i``) of the
+        standardised embeddings :math:`(A - m) / c` (for PCA and SVD, unit
+        directions, as on :math:`A`).
+    location_ : ndarray of shape (``n_features_in_``,)
+        :math:`m`: the training mean for ``"pca"`` / ``"ica"``, else 0.
+    scale_ : float
+        :math:`c`: root mean square of the entries of :math:`A - m` (1 if all are 0).
     importance_sensitive_ : ndarray of shape (n_components,)
         :math:`S_{T_i}^{s}`.
     importance_task_ : ndarray of shape (n_components,) or None
@@ -138,7 +152,9 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     sensitive_classes_, task_classes_ : ndarray
         Labels of the attribute and of the task (None without task).
     sensitive_scorer_, task_scorer_ : torch.nn.Module, classifier or callable
-        The scorers whose Sobol indices were measured.
+        The scorers whose Sobol indices were measured. A user's scorer is
+        given embeddings in the original units; the default MLPs are
+        trained on, and read, :math:`(A - m) / c`.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When ``X`` has string column names.
@@ -277,6 +293,13 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         seed = draw_seed(self.random_state)
         verbose = int(self.verbose)
 
+        # 0. Units: everything below (decomposition, default scorers, Sobol design, probes)
+        # sees (X - m) / c, one location and one global scale, so that the choice of
+        # concepts does not depend on the units of X (no fixed learning rate, tolerance
+        # or float32 cast meets embeddings of size 1e-3 or 1e6 or a large offset).
+        self.location_, self.scale_ = global_location_scale(X, self.decomposition in CENTRED)
+        X = (X - self.location_) / self.scale_
+
         # 1. Concepts, on the training data only.
         basis = fit_concept_basis(X, r, self.decomposition, random_state=seed)
         U = basis.coefficients(X)
@@ -308,8 +331,12 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         )
         design = sobol_design(r, self.n_sobol_designs, random_state=seed + 4)
 
-        def importance(scorer, what):
-            fn = concept_margin_function(scorer, basis.components, device)
+        def importance(scorer, what, default):
+            # A user's scorer reads the original units: c z + m.
+            fn = concept_margin_function(
+                scorer, basis.components, device,
+                **({} if default else dict(scale=self.scale_, location=self.location_)),
+            )
             st = concept_total_indices(
                 fn, U[rows], residual[rows], design, self.n_sobol_designs, device=device, verbose=verbose
             )
@@ -324,8 +351,10 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             self._log(verbose, f"Sobol indices of the {what} scorer ({len(rows)} samples)", t0)
             return st
 
-        self.importance_sensitive_ = importance(self.sensitive_scorer_, "attribute")
-        self.importance_task_ = None if y_codes is None else importance(self.task_scorer_, "task")
+        self.importance_sensitive_ = importance(self.sensitive_scorer_, "attribute", self.sensitive_estimator is None)
+        self.importance_task_ = None if y_codes is None else importance(
+            self.task_scorer_, "task", self.task_estimator is None
+        )
 
         # 4. Ranking: small angle = matters for the attribute, not for the task.
         if self.importance_task_ is None:
@@ -402,11 +431,14 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         return self._remove(X, self.concept_ranking_[: int(n_remove)])
 
     def _remove(self, X, removed):
-        U = self._basis.coefficients(X)
+        # In the standardised units of fit, then back: X - c u_R W_R, or c (u_K W_K + b) + m.
+        Z = (X - self.location_) / self.scale_
+        U = self._basis.coefficients(Z)
         if self.residual == "keep":
-            return self._basis.remove(X, U, removed)
+            removed = np.asarray(removed, dtype=np.intp)
+            return X - self.scale_ * (U[:, removed] @ self._basis.components[removed])
         keep = np.setdiff1d(np.arange(self.n_components), removed)
-        return self._basis.reconstruct(U, keep)
+        return self.scale_ * self._basis.reconstruct(U, keep) + self.location_
 
     # ------------------------------------------------------------- helpers
     def _split_targets(self, y, sensitive):

@@ -188,3 +188,30 @@ def test_choose_n_remove_smallest_k_at_the_floor_with_the_task_kept():
         assert choose_n_remove(curve, 0.02) == 1  # lowest attribute accuracy with the task kept
     curve["task_accuracy"] = None  # without task: smallest k at the floor
     assert choose_n_remove(curve, 0.02) == 2
+
+
+@pytest.mark.parametrize(
+    "decomposition, alpha, shift",
+    [("pca", 1e-3, 0.0), ("pca", 1e3, 0.0), ("pca", 1.0, 1e6), ("svd", 1e-3, 0.0), ("svd", 1e3, 0.0)],
+)
+def test_choice_and_output_do_not_depend_on_the_units_of_x(decomposition, alpha, shift):
+    # The docstring example: the attribute is axis 0, the task axis 1. PCA concepts
+    # (A = U W + mean) are translation-invariant, SVD concepts (no centring) only scale-invariant.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 8)) * np.arange(8, 0, -1)
+    s = (X[:, 0] > 0).astype(int)
+    y = (X[:, 1] > 0).astype(int)
+    params = dict(n_components=4, n_remove=1, decomposition=decomposition, n_sobol_designs=16, device="cpu",
+                  random_state=0)
+    ref = TacoTransformer(**params).fit(X, y, sensitive=s)
+    other = TacoTransformer(**params).fit(alpha * X + shift, y, sensitive=s)
+    assert ref.removed_concepts_.tolist() == [0]
+    np.testing.assert_array_equal(other.concept_ranking_, ref.concept_ranking_)
+    # Same standardised problem up to float64 rounding (then float32 in the scorers).
+    np.testing.assert_allclose(other.importance_sensitive_, ref.importance_sensitive_, atol=1e-4)
+    np.testing.assert_allclose(other.importance_task_, ref.importance_task_, atol=1e-4)
+    X_new = rng.normal(size=(50, 8)) * np.arange(8, 0, -1)
+    expected = alpha * ref.transform(X_new) + shift
+    # float64 rounding of the entries (of size alpha * |X| + shift) bounds the difference.
+    np.testing.assert_allclose(other.transform(alpha * X_new + shift), expected, rtol=0,
+                               atol=1e-11 * (alpha * np.abs(X_new).max() + shift))
