@@ -458,7 +458,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             raise ValueError(
                 "TacoTransformer.fit needs the protected attribute: call fit(X, y, sensitive=s); in a Pipeline "
                 "use pipe.fit(X, y, sensitive=s) with sklearn.set_config(enable_metadata_routing=True) "
-                "(or taco__sensitive=s without routing); or set y_role='sensitive' to take it from y."
+                "(without routing: pipe.fit(X, y, <step name>__sensitive=s), e.g. tacotransformer__sensitive=s "
+                "for a make_pipeline step); or set y_role='sensitive' to take it from y."
             )
         return sensitive, y
 
@@ -468,23 +469,16 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
 
 
 def _encode_labels(labels, n, name):
-    """Class labels -> integer codes; clear errors for NaN, wrong length, continuous or single-class."""
-    labels = column_or_1d(np.asarray(labels), warn=True)
+    """Class labels -> integer codes (scikit-learn's LabelEncoder), with ``name`` in the errors."""
+    labels = column_or_1d(labels, warn=True)
     if labels.shape[0] != n:
         raise ValueError(f"{name} has {labels.shape[0]} entries but X has {n} rows.")
-    if labels.dtype.kind == "f" and np.isnan(labels).any():
-        raise ValueError(f"{name} contains NaN values.")
-    if labels.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in labels):
+    if labels.dtype.kind == "O" and any(v is None or v != v for v in labels):  # None, NaN, pd.NA
         raise ValueError(f"{name} contains missing values (None or NaN).")
-    kind = type_of_target(labels, input_name=name)
-    if kind == "unknown":
-        raise ValueError(f"Unknown label type for {name}: it must hold class labels (got dtype {labels.dtype}).")
+    kind = type_of_target(labels, input_name=name)  # raises "Input {name} contains NaN." for floats
     if kind not in ("binary", "multiclass"):
         raise ValueError(f"{name} must hold class labels (binary or multiclass); got target type {kind!r}.")
     encoder = LabelEncoder().fit(labels)
     if len(encoder.classes_) < 2:
-        raise ValueError(
-            f"{name} has only one class ({encoder.classes_[0]!r}); at least two classes are needed "
-            "(one class in the protected attribute leaves nothing to remove)."
-        )
+        raise ValueError(f"{name} has only one class ({encoder.classes_[0]!r}); at least two are needed.")
     return encoder.transform(labels).astype(np.int64), encoder.classes_

@@ -62,12 +62,44 @@ def test_missing_sensitive_is_a_clear_error(data):
             pipe.fit(X, y)
 
 
+def test_missing_sensitive_message_names_the_make_pipeline_step(data):
+    from sklearn.pipeline import make_pipeline
+
+    X, y, s = data
+    pipe = make_pipeline(TacoTransformer(**FAST, random_state=0), LogisticRegression())
+    with pytest.raises(ValueError, match="needs the protected attribute") as info:
+        pipe.fit(X, y)
+    step = pipe.steps[0][0]
+    assert f"{step}__sensitive=s" in str(info.value) and "<step name>__sensitive" in str(info.value)
+    # the parameter the message names is the one that works
+    pipe.fit(X, y, **{f"{step}__sensitive": s})
+    assert pipe[0].removed_concepts_.tolist() == [0]
+
+
+def test_dataframe_input_gives_no_warning(data):
+    pd = pytest.importorskip("pandas")
+    import warnings
+
+    X, y, s = data
+    df = pd.DataFrame(X, columns=[f"e{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        # torch's "non-writable array" and scikit-learn's feature-name warnings are UserWarnings
+        # (a third-party DeprecationWarning at import time is not ours)
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        taco = TacoTransformer(**FAST, random_state=0).fit(df, pd.Series(y), sensitive=pd.Series(s))
+        out = taco.transform(df)
+    ref = TacoTransformer(**FAST, random_state=0).fit(X, y, sensitive=s)
+    np.testing.assert_allclose(out, ref.transform(X), rtol=0, atol=1e-12)  # column order of sums only
+
+
 @pytest.mark.parametrize(
     "make_bad, match",
     [
         (lambda X, y, s: dict(X=X, y=y, sensitive=np.zeros_like(s)), "only one class"),
         (lambda X, y, s: dict(X=X, y=y, sensitive=np.where(s == 1, np.nan, 0.0)), "sensitive contains NaN"),
         (lambda X, y, s: dict(X=X, y=y, sensitive=s[:-1]), "sensitive has 299 entries"),
+        (lambda X, y, s: dict(X=X, y=y, sensitive=np.where(s == 1, "f", None)), "sensitive contains missing"),
         (lambda X, y, s: dict(X=X, y=y, sensitive=np.linspace(0, 1, len(s))), "class labels"),
         (lambda X, y, s: dict(X=np.where(X > 2, np.nan, X), y=y, sensitive=s), "NaN"),
         (lambda X, y, s: dict(X=X, y=np.zeros_like(y), sensitive=s), "y has only one class"),
