@@ -71,13 +71,18 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     n_components : int, default=20
         Number of concepts :math:`r`.
     n_remove : int or "auto", default=3
-        Number of concepts removed (``0 <= n_remove < n_components``). With
-        ``"auto"``, the smallest number for which a fresh MLP probe's
-        cross-validated accuracy on the attribute is within ``tol`` of its
-        floor (the accuracy of predicting it from the task label alone, or
-        of the majority class without a task) while the task accuracy stays
-        within ``tol`` of its value with no removal; the whole curve is
-        stored in ``removal_curve_``.
+        Number of concepts removed (``0 <= n_remove < n_components``).
+        ``"auto"`` runs the paper's sweep inside ``fit``: for
+        :math:`k = 0, 1, \dots` top-ranked concepts removed, fresh MLP probes
+        (128 hidden units) are cross-validated (``cv`` folds, on the
+        ``max_samples`` rows) on the output for the attribute and the task.
+        Among the :math:`k` whose task accuracy stays within ``tol`` of its
+        value at :math:`k = 0`, the fewest concepts whose attribute accuracy
+        is within ``tol`` of the lowest reached (or of the floor, the accuracy
+        of predicting the attribute from the task label alone, if lower) are
+        removed. The sweep stops at the floor, when the task breaks, or after 3
+        steps that lower the attribute accuracy by less than ``tol``; the
+        curve is stored in ``removal_curve_``.
     decomposition : {"pca", "svd", "ica", "nmf"}, default="pca"
         Concept decomposition; ``"nmf"`` needs non-negative embeddings.
     residual : {"keep", "drop"}, default="keep"
@@ -378,7 +383,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
                     return np.delete(U_, removed, axis=1)
             self.removal_curve_ = removal_curve(
                 features, s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
-                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, verbose=verbose,
+                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, tol=self.tol, verbose=verbose,
             )
             self.n_remove_ = choose_n_remove(self.removal_curve_, self.tol)
             self._log(verbose, f"n_remove='auto' chose {self.n_remove_}", t0)

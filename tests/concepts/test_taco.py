@@ -163,7 +163,7 @@ def test_auto_n_remove_reaches_the_floor_and_reports_the_curve(xor_data):
         device="cpu", random_state=0,
     ).fit(Xtr, ytr, sensitive=str_)
     curve = taco.removal_curve_
-    assert curve["n_removed"].tolist() == [0, 1, 2, 3]
+    assert curve["n_removed"].tolist() == list(range(taco.n_remove_ + 1))  # the sweep stops at the choice
     assert curve["sensitive_accuracy"][0] > 0.8  # far above the floor before removal
     assert curve["sensitive_floor"] == pytest.approx(0.5, abs=0.08)  # s is independent of y
     k = taco.n_remove_
@@ -173,7 +173,7 @@ def test_auto_n_remove_reaches_the_floor_and_reports_the_curve(xor_data):
     assert len(taco.removed_concepts_) == k
 
 
-def test_choose_n_remove_smallest_k_at_the_floor_with_the_task_kept():
+def test_choose_n_remove_fewest_concepts_at_the_lowest_leakage_with_the_task_kept():
     from sklot.concepts._removal_curve import choose_n_remove
 
     curve = {
@@ -188,6 +188,16 @@ def test_choose_n_remove_smallest_k_at_the_floor_with_the_task_kept():
         assert choose_n_remove(curve, 0.02) == 1  # lowest attribute accuracy with the task kept
     curve["task_accuracy"] = None  # without task: smallest k at the floor
     assert choose_n_remove(curve, 0.02) == 2
+    # the floor is out of reach (real text): the fewest concepts within tol of the lowest leakage that
+    # keeps the task, k=1, not k=2 or 3, which cost task accuracy for 0.008 of attribute accuracy
+    curve = {
+        "n_removed": np.arange(5),
+        "sensitive_accuracy": np.array([0.922, 0.713, 0.705, 0.705, 0.663]),
+        "task_accuracy": np.array([0.836, 0.832, 0.832, 0.829, 0.781]),
+        "sensitive_floor": 0.615,
+    }
+    with pytest.warns(UserWarning, match="the lowest with the task kept: 0.705"):
+        assert choose_n_remove(curve, 0.02) == 1
 
 
 @pytest.mark.parametrize(
@@ -215,3 +225,28 @@ def test_choice_and_output_do_not_depend_on_the_units_of_x(decomposition, alpha,
     # float64 rounding of the entries (of size alpha * |X| + shift) bounds the difference.
     np.testing.assert_allclose(other.transform(alpha * X_new + shift), expected, rtol=0,
                                atol=1e-11 * (alpha * np.abs(X_new).max() + shift))
+
+
+def test_removal_curve_stops_at_the_floor_or_when_the_task_breaks():
+    import torch
+
+    from sklot.concepts._removal_curve import removal_curve
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(800, 4))
+    s = (Z[:, 0] > 0).astype(int)  # attribute in column 0, task in column 1
+    y = (Z[:, 1] > 0).astype(int)
+
+    def features(removed):
+        return np.delete(Z, removed, axis=1)
+
+    kw = dict(cv=2, device=torch.device("cpu"), seed=0, max_epochs=20)
+    # column 0 first: the attribute reaches its floor at k=1, the sweep stops there
+    curve = removal_curve(features, s, y, np.array([0, 2, 3, 1]), tol=0.08, **kw)
+    assert curve["n_removed"].tolist() == [0, 1]
+    assert curve["sensitive_accuracy"][0] > 0.9 and curve["sensitive_accuracy"][1] < 0.6
+    # the task column first: the task breaks at k=1, the sweep stops there too
+    curve = removal_curve(features, s, y, np.array([1, 2, 3, 0]), tol=0.08, **kw)
+    assert curve["n_removed"].tolist() == [0, 1] and curve["task_accuracy"][1] < 0.6
+    # without tol, every k
+    assert removal_curve(features, s, y, np.array([1, 2, 3, 0]), **kw)["n_removed"].tolist() == [0, 1, 2, 3]
