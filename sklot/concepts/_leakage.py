@@ -84,12 +84,15 @@ class LeakageScorer:
         elif isinstance(estimator, Pipeline):
             Z = estimator[:-1].transform(X)  # the representation the final step reads
         else:
-            raise ValueError(f"the leakage scorer needs an estimator with transform; got {type(estimator).__name__}.")
+            raise ValueError(
+                f"the leakage scorer needs an estimator with transform; got {type(estimator).__name__}."
+            )
         Z = np.asarray(Z, dtype=np.float64)
         s = LabelEncoder().fit_transform(np.asarray(sensitive).ravel())
         t = None if y is None else LabelEncoder().fit_transform(np.asarray(y).ravel())
         if len(s) != len(Z) or (t is not None and len(t) != len(Z)):
-            raise ValueError(f"sensitive / y have {len(s)} / {None if t is None else len(t)} entries for {len(Z)} rows.")
+            n_t = None if t is None else len(t)
+            raise ValueError(f"sensitive / y have {len(s)} / {n_t} entries for {len(Z)} rows.")
         probe = _default_probe() if self.probe is None else self.probe
         folds = list(StratifiedKFold(self.cv, shuffle=True, random_state=0).split(Z, s))
         acc_s = float((cross_val_predict(clone(probe), Z, s, cv=folds) == s).mean())
@@ -98,8 +101,9 @@ class LeakageScorer:
         if t is None:
             acc_y, score = None, -self.sensitive_weight * leakage
         else:
-            task_folds = list(StratifiedKFold(self.cv, shuffle=True, random_state=0).split(Z, t)) if np.bincount(
-                t).min() >= self.cv else folds
+            task_folds = folds
+            if np.bincount(t).min() >= self.cv:
+                task_folds = list(StratifiedKFold(self.cv, shuffle=True, random_state=0).split(Z, t))
             acc_y = float((cross_val_predict(clone(probe), Z, t, cv=task_folds) == t).mean())
             score = acc_y - self.sensitive_weight * leakage
         if self.return_parts:
@@ -163,8 +167,8 @@ def make_leakage_scorer(*, probe=None, sensitive_weight=1.0, cv=3, return_parts=
     >>> from sklot.concepts import TacoTransformer, make_leakage_scorer
     >>> from sklot.datasets import make_xor_concept_embeddings
     >>> X, y, s = make_xor_concept_embeddings(600, 16, random_state=0)
-    >>> taco = TacoTransformer(n_components=3, n_sobol_designs=8, max_samples=200, max_epochs=20,
-    ...                        device="cpu", random_state=0)
+    >>> taco = TacoTransformer(n_components=3, decomposition="pca", n_sobol_designs=8, max_samples=200,
+    ...                        max_epochs=20, device="cpu", random_state=0)
     >>> with sklearn.config_context(enable_metadata_routing=True):
     ...     search = GridSearchCV(taco, {"n_remove": [0, 2]}, scoring=make_leakage_scorer(), cv=2)
     ...     search = search.fit(X, y, sensitive=s)

@@ -48,7 +48,9 @@ def _floor_accuracy(s_train, y_train, s_test, y_test):
     return float((guess == s_test).mean())
 
 
-def removal_curve(features, s, y, ranking, *, cv, device, seed, max_epochs=100, tol=None, patience=3, verbose=0):
+def removal_curve(
+    features, s, y, ranking, *, cv, device, seed, max_epochs=100, tol=None, patience=3, verbose=0
+):
     """Cross-validated probe accuracies as concepts are removed in ranking order.
 
     With ``tol``, the sweep stops at the first ``k`` where the attribute
@@ -144,8 +146,8 @@ def choose_n_remove(curve, tol):
     best = int(candidates[np.flatnonzero(sens[candidates] <= target + tol)[0]])
     if sens[best] > floor + tol:
         warnings.warn(
-            f"n_remove='auto': no number of removed concepts brings the attribute probe within tol={tol} of its "
-            f"floor ({floor:.3f}) while keeping the task; chose {best} (attribute accuracy {sens[best]:.3f}, "
+            f"n_remove='auto': no number of removed concepts brings the attribute probe within "
+            f"tol={tol} of its floor ({floor:.3f}) while keeping the task; chose {best} (attribute accuracy {sens[best]:.3f}, "
             f"the lowest with the task kept: {sens[candidates].min():.3f}).",
             UserWarning,
             stacklevel=3,

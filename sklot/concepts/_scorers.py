@@ -144,11 +144,13 @@ class _MarginFunction:
         self.components = torch.as_tensor(components, dtype=torch.float32, device=device)
         d = self.components.shape[1]
         self.scale = float(scale)
-        self.location = None if location is None else torch.as_tensor(location, dtype=torch.float32, device=device)
+        self.location = None
+        if location is not None:
+            self.location = torch.as_tensor(location, dtype=torch.float32, device=device)
         self.factorised = isinstance(scorer, MLPScorer)
         if self.factorised:
-            # The first layer is affine: W1 (c (u W + delta) + m) + b1 = u (c W W1^T) + (c W1 delta + W1 m + b1),
-            # so perturbed embeddings never need to be built (r instead of d columns).
+            # The first layer is affine:
+            # W1 (c (u W + delta) + m) + b1 = u (c W W1^T) + (c W1 delta + W1 m + b1), so perturbed embeddings never need to be built (r instead of d columns).
             scorer = scorer.to(device)
             weight = scorer.hidden.weight.detach().double()  # (h, d)
             m = torch.zeros(d, dtype=torch.float64, device=weight.device) if location is None else (

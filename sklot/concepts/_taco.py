@@ -68,9 +68,14 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
 
     Parameters
     ----------
-    n_components : int, default=20
-        Number of concepts :math:`r`.
-    n_remove : int or "auto", default=3
+    n_components : int or None, default=None
+        Number of concepts :math:`r`; None: ``min(50, n_samples, n_features)``
+        (minus 1 for ``"svd"``). The paper's default is 20 PCA concepts;
+        the defaults (50 ICA concepts, ``n_remove="auto"``) are those that
+        won on BUG sentences with MiniLM embeddings, chosen on a validation
+        split (``benchmarks/concepts/bench_taco_defaults.py``): ICA concepts
+        isolate gender in one concept where PCA spreads it over several.
+    n_remove : int or "auto", default="auto"
         Number of concepts removed (``0 <= n_remove < n_components``).
         ``"auto"`` runs the paper's sweep inside ``fit``: for
         :math:`k = 0, 1, \dots` top-ranked concepts removed, fresh MLP probes
@@ -83,7 +88,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         removed. The sweep stops at the floor, when the task breaks, or after 3
         steps that lower the attribute accuracy by less than ``tol``; the
         curve is stored in ``removal_curve_``.
-    decomposition : {"pca", "svd", "ica", "nmf"}, default="pca"
+    decomposition : {"pca", "svd", "ica", "nmf"}, default="ica"
         Concept decomposition; ``"nmf"`` needs non-negative embeddings.
     residual : {"keep", "drop"}, default="keep"
         ``"keep"``: the output is the input minus the removed concepts'
@@ -149,6 +154,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         Removed concept indices, most removable first.
     kept_concepts_ : ndarray
         Kept concept indices, increasing.
+    n_components_ : int
+        Number of concepts used (``n_components``, or its default).
     n_remove_ : int
         Number of removed concepts (the choice of ``"auto"``).
     removal_curve_ : dict or None
@@ -178,7 +185,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     >>> X = rng.normal(size=(300, 8)) * np.arange(8, 0, -1)
     >>> s = (X[:, 0] > 0).astype(int)
     >>> y = (X[:, 1] > 0).astype(int)
-    >>> taco = TacoTransformer(n_components=4, n_remove=1, n_sobol_designs=16, device="cpu", random_state=0)
+    >>> taco = TacoTransformer(n_components=4, n_remove=1, decomposition="pca", n_sobol_designs=16,
+    ...                        device="cpu", random_state=0)
     >>> Xt = taco.fit_transform(X, y, sensitive=s)
     >>> Xt.shape
     (300, 8)
@@ -191,7 +199,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     __metadata_request__fit = {"sensitive": True}
 
     _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "n_remove": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "decomposition": [StrOptions(set(DECOMPOSITIONS))],
         "residual": [StrOptions({"keep", "drop"})],
@@ -211,9 +219,9 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     def __init__(
         self,
         *,
-        n_components=20,
-        n_remove=3,
-        decomposition="pca",
+        n_components=None,
+        n_remove="auto",
+        decomposition="ica",
         residual="keep",
         sensitive_estimator=None,
         task_estimator=None,
@@ -274,7 +282,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         sensitive, y = self._split_targets(y, sensitive)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         n, d = X.shape
-        r = self.n_components
+        limit = min(n, d) - (1 if self.decomposition == "svd" else 0)
+        r = self.n_components_ = max(1, min(50, limit)) if self.n_components is None else self.n_components
         if r > min(n, d) or (self.decomposition == "svd" and r >= min(n, d)):
             raise ValueError(
                 f"n_components={r} is too large: the data have n_samples={n}, n_features={d} "
@@ -356,7 +365,9 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             self._log(verbose, f"Sobol indices of the {what} scorer ({len(rows)} samples)", t0)
             return st
 
-        self.importance_sensitive_ = importance(self.sensitive_scorer_, "attribute", self.sensitive_estimator is None)
+        self.importance_sensitive_ = importance(
+            self.sensitive_scorer_, "attribute", self.sensitive_estimator is None
+        )
         self.importance_task_ = None if y_codes is None else importance(
             self.task_scorer_, "task", self.task_estimator is None
         )
@@ -383,7 +394,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
                     return np.delete(U_, removed, axis=1)
             self.removal_curve_ = removal_curve(
                 features, s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
-                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, tol=self.tol, verbose=verbose,
+                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, tol=self.tol,
+                verbose=verbose,
             )
             self.n_remove_ = choose_n_remove(self.removal_curve_, self.tol)
             self._log(verbose, f"n_remove='auto' chose {self.n_remove_}", t0)
@@ -430,8 +442,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "kept_concepts_")
-        if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components:
-            raise ValueError(f"n_remove must be an int in [0, {self.n_components - 1}]; got {n_remove!r}.")
+        if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components_:
+            raise ValueError(f"n_remove must be an int in [0, {self.n_components_ - 1}]; got {n_remove!r}.")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self._remove(X, self.concept_ranking_[: int(n_remove)])
 
@@ -442,7 +454,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         if self.residual == "keep":
             removed = np.asarray(removed, dtype=np.intp)
             return X - self.scale_ * (U[:, removed] @ self._basis.components[removed])
-        keep = np.setdiff1d(np.arange(self.n_components), removed)
+        keep = np.setdiff1d(np.arange(self.n_components_), removed)
         return self.scale_ * self._basis.reconstruct(U, keep) + self.location_
 
     # ------------------------------------------------------------- helpers
@@ -463,8 +475,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             raise ValueError(
                 "TacoTransformer.fit needs the protected attribute: call fit(X, y, sensitive=s); in a Pipeline "
                 "use pipe.fit(X, y, sensitive=s) with sklearn.set_config(enable_metadata_routing=True) "
-                "(without routing: pipe.fit(X, y, <step name>__sensitive=s), e.g. tacotransformer__sensitive=s "
-                "for a make_pipeline step); or set y_role='sensitive' to take it from y."
+                "(without routing: pipe.fit(X, y, <step name>__sensitive=s), "
+                "e.g. tacotransformer__sensitive=s for a make_pipeline step); or set y_role='sensitive' to take it from y."
             )
         return sensitive, y
 
@@ -480,7 +492,8 @@ def _encode_labels(labels, n, name):
         raise ValueError(f"{name} has {labels.shape[0]} entries but X has {n} rows.")
     if labels.dtype.kind == "O" and any(v is None or v != v for v in labels):  # None, NaN, pd.NA
         raise ValueError(f"{name} contains missing values (None or NaN).")
-    kind = type_of_target(labels, input_name=name)  # raises "Input {name} contains NaN." for floats
+    # raises "Input {name} contains NaN." for floats and "Unknown label type" for unknown ones
+    kind = type_of_target(labels, input_name=name, raise_unknown=True)
     if kind not in ("binary", "multiclass"):
         raise ValueError(f"{name} must hold class labels (binary or multiclass); got target type {kind!r}.")
     encoder = LabelEncoder().fit(labels)

@@ -23,7 +23,10 @@ def xor_data():
 @pytest.fixture(scope="module")
 def fitted(xor_data):
     Xtr, ytr, str_, *_ = xor_data
-    return TacoTransformer(n_remove=2, n_sobol_designs=32, max_epochs=30, device="cpu", random_state=0).fit(
+    return TacoTransformer(
+        n_components=20, decomposition="pca", n_remove=2, n_sobol_designs=32, max_epochs=30, device="cpu",
+        random_state=0,
+    ).fit(
         Xtr, ytr, sensitive=str_
     )
 
@@ -92,7 +95,8 @@ def test_same_index_order_for_coefficients_and_basis():
     y = (Z[:, 0] > 0).astype(int)
     Q, _ = np.linalg.qr(rng.normal(size=(12, 6)))
     X = Z @ Q.T + 0.01 * rng.normal(size=(800, 12))
-    taco = TacoTransformer(n_components=5, n_remove=1, n_sobol_designs=32, max_epochs=30, device="cpu", random_state=0)
+    taco = TacoTransformer(decomposition="pca", n_components=5, n_remove=1, n_sobol_designs=32, max_epochs=30,
+                           device="cpu", random_state=0)
     out = taco.fit(X, y, sensitive=s).transform(X)
     assert taco.removed_concepts_.tolist() == [2]
     W, mean = taco.components_, X.mean(0)
@@ -115,7 +119,8 @@ def test_residual_keep_preserves_what_the_concepts_do_not_capture():
     y = (Z[:, 7] > 0).astype(int)
     Q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
     X = Z @ Q.T
-    taco = TacoTransformer(n_components=3, n_remove=1, n_sobol_designs=16, max_epochs=30, device="cpu", random_state=0)
+    taco = TacoTransformer(decomposition="pca", n_components=3, n_remove=1, n_sobol_designs=16, max_epochs=30,
+                           device="cpu", random_state=0)
     taco.fit(X[:800], y[:800], sensitive=s[:800])
     assert taco.removed_concepts_.tolist() == [0]
     drop = copy.deepcopy(taco).set_params(residual="drop")
@@ -147,7 +152,8 @@ def test_same_random_state_same_result_bit_for_bit(xor_data):
 def test_without_task_label_rank_by_attribute_importance_alone(xor_data):
     Xtr, _, str_, *_ = xor_data
     taco = TacoTransformer(
-        n_components=6, n_remove=2, n_sobol_designs=16, max_samples=500, max_epochs=30, device="cpu", random_state=0
+        decomposition="pca", n_components=6, n_remove=2, n_sobol_designs=16, max_samples=500, max_epochs=30,
+        device="cpu", random_state=0,
     )
     taco.fit(Xtr[:800], sensitive=str_[:800])
     assert taco.importance_task_ is None and taco.angles_ is None and taco.task_classes_ is None
@@ -159,7 +165,8 @@ def test_without_task_label_rank_by_attribute_importance_alone(xor_data):
 def test_auto_n_remove_reaches_the_floor_and_reports_the_curve(xor_data):
     Xtr, ytr, str_, *_ = xor_data
     taco = TacoTransformer(
-        n_components=4, n_remove="auto", n_sobol_designs=16, max_samples=600, cv=2, max_epochs=30,
+        decomposition="pca", n_components=4, n_remove="auto", n_sobol_designs=16, max_samples=600, cv=2,
+        max_epochs=30,
         device="cpu", random_state=0,
     ).fit(Xtr, ytr, sensitive=str_)
     curve = taco.removal_curve_

@@ -17,7 +17,8 @@ from sklot.concepts._importance import concept_total_indices
 from sklot.concepts._scorers import concept_margin_function, train_mlp_scorer
 from sklot.concepts._sobol import sobol_design
 
-FAST = dict(n_components=4, n_remove=1, n_sobol_designs=8, max_samples=200, max_epochs=10, device="cpu")
+FAST = dict(n_components=4, n_remove=1, decomposition="pca", n_sobol_designs=8, max_samples=200,
+            max_epochs=10, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +241,16 @@ def test_remove_concepts_follows_the_ranking(data):
         np.testing.assert_allclose(coeffs[:, taco.concept_ranking_[:k]], 0.0, atol=1e-8)
     with pytest.raises(ValueError, match="n_remove must be an int"):
         taco.remove_concepts(X, 4)
+
+
+def test_default_number_of_concepts_is_min_50_n_samples_n_features(data):
+    X, y, s = data  # 300 x 8
+    params = {k: v for k, v in FAST.items() if k not in ("n_components", "decomposition")}
+    assert TacoTransformer().n_components is None and TacoTransformer().decomposition == "ica"
+    assert TacoTransformer().n_remove == "auto"
+    taco = TacoTransformer(**params, random_state=0).fit(X, y, sensitive=s)
+    assert taco.n_components_ == 8 and taco.components_.shape == (8, 8)
+    svd = TacoTransformer(**params, decomposition="svd", random_state=0).fit(X, y, sensitive=s)
+    assert svd.n_components_ == 7
+    with pytest.raises(ValueError, match=r"n_remove must be an int in \[0, 7\]"):
+        taco.remove_concepts(X, 8)
