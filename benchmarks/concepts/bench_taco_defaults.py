@@ -36,7 +36,7 @@ from sklot.concepts import TacoTransformer  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=["validation", "test"], default="validation")
-    parser.add_argument("--taco", default="", help="extra TacoTransformer keyword arguments, e.g. 'n_components=50'")
+    parser.add_argument("--taco", default="", help="extra TacoTransformer keyword arguments")
     parser.add_argument("--probe-seeds", type=int, default=1)
     parser.add_argument("--n-professions", type=int, default=8)
     parser.add_argument("--no-baselines", action="store_true")
@@ -55,13 +55,15 @@ def main():
         tr, te = tr[inner[:cut]], tr[inner[cut:]]
     seeds = tuple(range(args.probe_seeds))
     print(time.strftime("%Y-%m-%d %H:%M"), f"BUG {len(X)} sentences, {len(np.unique(y))} professions; "
-          f"stage {args.stage}: fit on {len(tr)}, probe on {len(te)}; MLP probes over seeds {list(seeds)}", flush=True)
+          f"stage {args.stage}: fit on {len(tr)}, probe on {len(te)}; MLP probes over seeds {list(seeds)}",
+          flush=True)
     print(f"{'method':<40} {'attr MLP':>9} {'attr lin':>9} {'task MLP':>9}", flush=True)
 
     def report(name, erase):
         A, B = erase(X[tr]), erase(X[te])
-        print(f"{name:<40} {mlp_probe(A, s[tr], B, s[te], seeds):>9.3f} {linear_probe(A, s[tr], B, s[te]):>9.3f} "
-              f"{mlp_probe(A, y[tr], B, y[te], seeds):>9.3f}", flush=True)
+        attr_mlp, attr_lin = mlp_probe(A, s[tr], B, s[te], seeds), linear_probe(A, s[tr], B, s[te])
+        task_mlp = mlp_probe(A, y[tr], B, y[te], seeds)
+        print(f"{name:<40} {attr_mlp:>9.3f} {attr_lin:>9.3f} {task_mlp:>9.3f}", flush=True)
 
     if not args.no_baselines:
         report("no removal", lambda A: A)

@@ -170,7 +170,8 @@ def make_leakage_scorer(*, probe=None, sensitive_weight=1.0, cv=3, return_parts=
     >>> taco = TacoTransformer(n_components=3, decomposition="pca", n_sobol_designs=8, max_samples=200,
     ...                        max_epochs=20, device="cpu", random_state=0)
     >>> with sklearn.config_context(enable_metadata_routing=True):
-    ...     search = GridSearchCV(taco, {"n_remove": [0, 2]}, scoring=make_leakage_scorer(), cv=2, refit=False)
+    ...     search = GridSearchCV(taco, {"n_remove": [0, 2]}, scoring=make_leakage_scorer(), cv=2,
+    ...                           refit=False)
     ...     search = search.fit(X, y, sensitive=s)
     >>> search.best_params_
     {'n_remove': 2}

@@ -9,8 +9,8 @@ from sklearn.model_selection import GridSearchCV
 from sklot.concepts import TacoTransformer, make_leakage_scorer
 from sklot.datasets import make_xor_concept_embeddings
 
-FAST = dict(n_components=3, decomposition="pca", n_sobol_designs=8, max_samples=200, max_epochs=15, device="cpu",
-            random_state=0)
+FAST = dict(n_components=3, decomposition="pca", n_sobol_designs=8, max_samples=200, max_epochs=15,
+            device="cpu", random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,8 @@ def test_score_penalises_removing_the_task_and_matches_its_parts(xor):
     assert good["score"] > bad["score"] + 0.3
     # the scalar scorer returns the same score; a weight scales the leakage term
     assert make_leakage_scorer()(taco, X[400:], y[400:], sensitive=s[400:]) == pytest.approx(good["score"])
-    w2 = make_leakage_scorer(sensitive_weight=2.0, return_parts=True)(taco, X[400:], y[400:], sensitive=s[400:])
+    weighted = make_leakage_scorer(sensitive_weight=2.0, return_parts=True)
+    w2 = weighted(taco, X[400:], y[400:], sensitive=s[400:])
     leak = good["sensitive_accuracy"] - good["sensitive_floor"]
     assert w2["score"] == pytest.approx(good["task_accuracy"] - 2 * leak)
 
