@@ -10,9 +10,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ConceptBasis", "fit_concept_basis", "DECOMPOSITIONS"]
+__all__ = ["ConceptBasis", "fit_concept_basis", "global_location_scale", "DECOMPOSITIONS"]
 
 DECOMPOSITIONS = ("pca", "svd", "ica", "nmf")
+# Decompositions with an offset b (the mean): translating the embeddings translates b only.
+CENTRED = ("pca", "ica")
+
+
+def global_location_scale(X, centre):
+    r"""One location :math:`m` (d,) and one positive scale :math:`c` for the whole embedding matrix.
+
+    :math:`m` is the column mean when ``centre`` (else 0) and
+    :math:`c = \sqrt{\operatorname{mean}_{ij} (X_{ij} - m_j)^2}`, the root mean square
+    of the centred entries (1 when they are all 0). ``(X - m) / c`` has the
+    geometry of ``X`` (one factor for every direction, so concepts, angles and
+    variances keep their meaning) in units of order 1, whatever the units of
+    ``X``: fitting on it makes a method equivariant to
+    :math:`X \mapsto \alpha X + t` (:math:`\alpha > 0`; any :math:`t` when
+    ``centre``, :math:`t = 0` otherwise).
+    """
+    location = X.mean(axis=0) if centre else np.zeros(X.shape[1])
+    Z = X - location
+    peak = np.abs(Z).max() if Z.size else 0.0
+    if not np.isfinite(peak) or peak == 0:
+        return location, 1.0
+    scale = float(peak * np.sqrt(np.mean((Z / peak) ** 2)))  # no overflow for huge entries
+    return location, scale
 
 
 @dataclass

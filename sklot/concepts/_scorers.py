@@ -139,20 +139,29 @@ def _logits_of(scorer, X):
 class _MarginFunction:
     """``f(coeffs (B, P, r), residual (B, d)) -> margins (B, P)`` for one scorer."""
 
-    def __init__(self, scorer, components, device):
+    def __init__(self, scorer, components, device, scale=1.0, location=None):
         self.device = device
         self.components = torch.as_tensor(components, dtype=torch.float32, device=device)
+        d = self.components.shape[1]
+        self.scale = float(scale)
+        self.location = None
+        if location is not None:
+            self.location = torch.as_tensor(location, dtype=torch.float32, device=device)
         self.factorised = isinstance(scorer, MLPScorer)
         if self.factorised:
-            # The first layer is linear: W1 (u W + delta) + b1 = u (W W1^T) + (W1 delta + b1),
-            # so perturbed embeddings never need to be built (r instead of d columns).
+            # The first layer is affine:
+            # W1 (c (u W + delta) + m) + b1 = u (c W W1^T) + (c W1 delta + W1 m + b1), so perturbed embeddings never need to be built (r instead of d columns).
             scorer = scorer.to(device)
-            self.weight = scorer.hidden.weight.detach()  # (h, d)
-            self.bias = scorer.hidden.bias.detach()
+            weight = scorer.hidden.weight.detach().double()  # (h, d)
+            m = torch.zeros(d, dtype=torch.float64, device=weight.device) if location is None else (
+                torch.as_tensor(location, dtype=torch.float64, device=weight.device)
+            )
+            self.weight = (self.scale * weight).float()
+            self.bias = (scorer.hidden.bias.detach().double() + weight @ m).float()
             self.basis_hidden = self.components @ self.weight.T  # (r, h)
             self.width = self.weight.shape[0]
         else:
-            self.width = self.components.shape[1]
+            self.width = d
         self.scorer = scorer
 
     def __call__(self, coeffs, residual):
@@ -164,11 +173,16 @@ class _MarginFunction:
             else:
                 X = coeffs @ self.components + residual[:, None, :]
                 B, P, d = X.shape
-                logits = _logits_of(self.scorer, X.reshape(B * P, d)).reshape(B, P, -1)
+                X = X.reshape(B * P, d)
+                if self.scale != 1.0:
+                    X = X * self.scale
+                if self.location is not None:
+                    X = X + self.location
+                logits = _logits_of(self.scorer, X).reshape(B, P, -1)
             return top2_margin(logits)
 
 
-def concept_margin_function(scorer, components, device):
+def concept_margin_function(scorer, components, device, *, scale=1.0, location=None):
     """Margin of ``scorer`` as a function of perturbed concept coefficients.
 
     Parameters
@@ -181,13 +195,19 @@ def concept_margin_function(scorer, components, device):
     components : ndarray of shape (r, d)
         Concept basis :math:`W`.
     device : torch.device
+    scale : float, default=1.0
+    location : ndarray of shape (d,) or None, default=None
+        The scorer reads embeddings in other units than the coefficients and
+        the basis: it is given ``scale * z + location`` for the perturbed
+        embedding ``z`` (e.g. a user's scorer, fitted on the original
+        embeddings, while the concepts live in standardised units).
 
     Returns
     -------
     callable
         ``f(coeffs, residual)`` with coeffs (B, P, r) and residual (B, d) float32
         tensors on ``device``, returning the top-2 margin of
-        ``scorer(coeffs @ W + residual)``, shape (B, P). Its ``width``
+        ``scorer(scale * (coeffs @ W + residual) + location)``, shape (B, P). Its ``width``
         attribute is the widest intermediate per perturbed row (for batching).
     """
-    return _MarginFunction(scorer, components, device)
+    return _MarginFunction(scorer, components, device, scale, location)

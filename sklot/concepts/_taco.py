@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .._core.base import TorchEstimatorMixin
 from .._core.random import draw_seed, numpy_generator
-from ._decomposition import DECOMPOSITIONS, fit_concept_basis
+from ._decomposition import CENTRED, DECOMPOSITIONS, fit_concept_basis, global_location_scale
 from ._importance import concept_total_indices
 from ._removal_curve import choose_n_remove, removal_curve
 from ._scorers import check_user_scorer, concept_margin_function, train_mlp_scorer
@@ -58,19 +58,37 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     The same index set :math:`K` (complement :math:`R`) is used for the
     coefficients and the basis rows.
 
+    Units do not matter: ``fit`` works on :math:`(A - m) / c`, with one
+    global scale :math:`c` (the root mean square of the centred entries) and
+    :math:`m` the mean for ``"pca"`` / ``"ica"`` (0 for ``"svd"`` / ``"nmf"``,
+    which are not translation-invariant), and ``transform`` maps back. The
+    removed concepts are the same for :math:`\alpha A + t` as for :math:`A`
+    (:math:`\alpha > 0`, :math:`t` a translation for PCA / ICA), and the
+    output is :math:`\alpha \operatorname{transform}(A) + t`.
+
     Parameters
     ----------
-    n_components : int, default=20
-        Number of concepts :math:`r`.
-    n_remove : int or "auto", default=3
-        Number of concepts removed (``0 <= n_remove < n_components``). With
-        ``"auto"``, the smallest number for which a fresh MLP probe's
-        cross-validated accuracy on the attribute is within ``tol`` of its
-        floor (the accuracy of predicting it from the task label alone, or
-        of the majority class without a task) while the task accuracy stays
-        within ``tol`` of its value with no removal; the whole curve is
-        stored in ``removal_curve_``.
-    decomposition : {"pca", "svd", "ica", "nmf"}, default="pca"
+    n_components : int or None, default=None
+        Number of concepts :math:`r`; None: ``min(50, n_samples, n_features)``
+        (minus 1 for ``"svd"``). The paper's default is 20 PCA concepts;
+        the defaults (50 ICA concepts, ``n_remove="auto"``) are those that
+        won on BUG sentences with MiniLM embeddings, chosen on a validation
+        split (``benchmarks/concepts/bench_taco_defaults.py``): ICA concepts
+        isolate gender in one concept where PCA spreads it over several.
+    n_remove : int or "auto", default="auto"
+        Number of concepts removed (``0 <= n_remove < n_components``).
+        ``"auto"`` runs the paper's sweep inside ``fit``: for
+        :math:`k = 0, 1, \dots` top-ranked concepts removed, fresh MLP probes
+        (128 hidden units) are cross-validated (``cv`` folds, on the
+        ``max_samples`` rows) on the output for the attribute and the task.
+        Among the :math:`k` whose task accuracy stays within ``tol`` of its
+        value at :math:`k = 0`, the fewest concepts whose attribute accuracy
+        is within ``tol`` of the lowest reached (or of the floor, the accuracy
+        of predicting the attribute from the task label alone, if lower) are
+        removed. The sweep stops at the floor, when the task breaks, or after 3
+        steps that lower the attribute accuracy by less than ``tol``; the
+        curve is stored in ``removal_curve_``.
+    decomposition : {"pca", "svd", "ica", "nmf"}, default="ica"
         Concept decomposition; ``"nmf"`` needs non-negative embeddings.
     residual : {"keep", "drop"}, default="keep"
         ``"keep"``: the output is the input minus the removed concepts'
@@ -117,7 +135,13 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     Attributes
     ----------
     components_ : ndarray of shape (n_components, ``n_features_in_``)
-        Concept basis :math:`W` (row ``i`` is concept ``i``).
+        Concept basis :math:`W` (row ``i`` is concept ``i``) of the
+        standardised embeddings :math:`(A - m) / c` (for PCA and SVD, unit
+        directions, as on :math:`A`).
+    location_ : ndarray of shape (``n_features_in_``,)
+        :math:`m`: the training mean for ``"pca"`` / ``"ica"``, else 0.
+    scale_ : float
+        :math:`c`: root mean square of the entries of :math:`A - m` (1 if all are 0).
     importance_sensitive_ : ndarray of shape (n_components,)
         :math:`S_{T_i}^{s}`.
     importance_task_ : ndarray of shape (n_components,) or None
@@ -130,6 +154,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         Removed concept indices, most removable first.
     kept_concepts_ : ndarray
         Kept concept indices, increasing.
+    n_components_ : int
+        Number of concepts used (``n_components``, or its default).
     n_remove_ : int
         Number of removed concepts (the choice of ``"auto"``).
     removal_curve_ : dict or None
@@ -138,7 +164,9 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     sensitive_classes_, task_classes_ : ndarray
         Labels of the attribute and of the task (None without task).
     sensitive_scorer_, task_scorer_ : torch.nn.Module, classifier or callable
-        The scorers whose Sobol indices were measured.
+        The scorers whose Sobol indices were measured. A user's scorer is
+        given embeddings in the original units; the default MLPs are
+        trained on, and read, :math:`(A - m) / c`.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When ``X`` has string column names.
@@ -157,7 +185,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     >>> X = rng.normal(size=(300, 8)) * np.arange(8, 0, -1)
     >>> s = (X[:, 0] > 0).astype(int)
     >>> y = (X[:, 1] > 0).astype(int)
-    >>> taco = TacoTransformer(n_components=4, n_remove=1, n_sobol_designs=16, device="cpu", random_state=0)
+    >>> taco = TacoTransformer(n_components=4, n_remove=1, decomposition="pca", n_sobol_designs=16,
+    ...                        device="cpu", random_state=0)
     >>> Xt = taco.fit_transform(X, y, sensitive=s)
     >>> Xt.shape
     (300, 8)
@@ -170,7 +199,7 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     __metadata_request__fit = {"sensitive": True}
 
     _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "n_remove": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "decomposition": [StrOptions(set(DECOMPOSITIONS))],
         "residual": [StrOptions({"keep", "drop"})],
@@ -190,9 +219,9 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
     def __init__(
         self,
         *,
-        n_components=20,
-        n_remove=3,
-        decomposition="pca",
+        n_components=None,
+        n_remove="auto",
+        decomposition="ica",
         residual="keep",
         sensitive_estimator=None,
         task_estimator=None,
@@ -253,7 +282,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         sensitive, y = self._split_targets(y, sensitive)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         n, d = X.shape
-        r = self.n_components
+        limit = min(n, d) - (1 if self.decomposition == "svd" else 0)
+        r = self.n_components_ = max(1, min(50, limit)) if self.n_components is None else self.n_components
         if r > min(n, d) or (self.decomposition == "svd" and r >= min(n, d)):
             raise ValueError(
                 f"n_components={r} is too large: the data have n_samples={n}, n_features={d} "
@@ -276,6 +306,13 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         device = self._device()
         seed = draw_seed(self.random_state)
         verbose = int(self.verbose)
+
+        # 0. Units: everything below (decomposition, default scorers, Sobol design, probes)
+        # sees (X - m) / c, one location and one global scale, so that the choice of
+        # concepts does not depend on the units of X (no fixed learning rate, tolerance
+        # or float32 cast meets embeddings of size 1e-3 or 1e6 or a large offset).
+        self.location_, self.scale_ = global_location_scale(X, self.decomposition in CENTRED)
+        X = (X - self.location_) / self.scale_
 
         # 1. Concepts, on the training data only.
         basis = fit_concept_basis(X, r, self.decomposition, random_state=seed)
@@ -308,8 +345,12 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         )
         design = sobol_design(r, self.n_sobol_designs, random_state=seed + 4)
 
-        def importance(scorer, what):
-            fn = concept_margin_function(scorer, basis.components, device)
+        def importance(scorer, what, default):
+            # A user's scorer reads the original units: c z + m.
+            fn = concept_margin_function(
+                scorer, basis.components, device,
+                **({} if default else dict(scale=self.scale_, location=self.location_)),
+            )
             st = concept_total_indices(
                 fn, U[rows], residual[rows], design, self.n_sobol_designs, device=device, verbose=verbose
             )
@@ -324,8 +365,12 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             self._log(verbose, f"Sobol indices of the {what} scorer ({len(rows)} samples)", t0)
             return st
 
-        self.importance_sensitive_ = importance(self.sensitive_scorer_, "attribute")
-        self.importance_task_ = None if y_codes is None else importance(self.task_scorer_, "task")
+        self.importance_sensitive_ = importance(
+            self.sensitive_scorer_, "attribute", self.sensitive_estimator is None
+        )
+        self.importance_task_ = None if y_codes is None else importance(
+            self.task_scorer_, "task", self.task_estimator is None
+        )
 
         # 4. Ranking: small angle = matters for the attribute, not for the task.
         if self.importance_task_ is None:
@@ -349,7 +394,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
                     return np.delete(U_, removed, axis=1)
             self.removal_curve_ = removal_curve(
                 features, s_codes[rows], None if y_codes is None else y_codes[rows], self.concept_ranking_,
-                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, verbose=verbose,
+                cv=self.cv, device=device, seed=seed + 5, max_epochs=self.max_epochs, tol=self.tol,
+                verbose=verbose,
             )
             self.n_remove_ = choose_n_remove(self.removal_curve_, self.tol)
             self._log(verbose, f"n_remove='auto' chose {self.n_remove_}", t0)
@@ -396,17 +442,20 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "kept_concepts_")
-        if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components:
-            raise ValueError(f"n_remove must be an int in [0, {self.n_components - 1}]; got {n_remove!r}.")
+        if not isinstance(n_remove, Integral) or not 0 <= n_remove < self.n_components_:
+            raise ValueError(f"n_remove must be an int in [0, {self.n_components_ - 1}]; got {n_remove!r}.")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self._remove(X, self.concept_ranking_[: int(n_remove)])
 
     def _remove(self, X, removed):
-        U = self._basis.coefficients(X)
+        # In the standardised units of fit, then back: X - c u_R W_R, or c (u_K W_K + b) + m.
+        Z = (X - self.location_) / self.scale_
+        U = self._basis.coefficients(Z)
         if self.residual == "keep":
-            return self._basis.remove(X, U, removed)
-        keep = np.setdiff1d(np.arange(self.n_components), removed)
-        return self._basis.reconstruct(U, keep)
+            removed = np.asarray(removed, dtype=np.intp)
+            return X - self.scale_ * (U[:, removed] @ self._basis.components[removed])
+        keep = np.setdiff1d(np.arange(self.n_components_), removed)
+        return self.scale_ * self._basis.reconstruct(U, keep) + self.location_
 
     # ------------------------------------------------------------- helpers
     def _split_targets(self, y, sensitive):
@@ -426,7 +475,8 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
             raise ValueError(
                 "TacoTransformer.fit needs the protected attribute: call fit(X, y, sensitive=s); in a Pipeline "
                 "use pipe.fit(X, y, sensitive=s) with sklearn.set_config(enable_metadata_routing=True) "
-                "(or taco__sensitive=s without routing); or set y_role='sensitive' to take it from y."
+                "(without routing: pipe.fit(X, y, <step name>__sensitive=s), "
+                "e.g. tacotransformer__sensitive=s for a make_pipeline step); or set y_role='sensitive' to take it from y."
             )
         return sensitive, y
 
@@ -436,23 +486,17 @@ class TacoTransformer(TorchEstimatorMixin, OneToOneFeatureMixin, TransformerMixi
 
 
 def _encode_labels(labels, n, name):
-    """Class labels -> integer codes; clear errors for NaN, wrong length, continuous or single-class."""
-    labels = column_or_1d(np.asarray(labels), warn=True)
+    """Class labels -> integer codes (scikit-learn's LabelEncoder), with ``name`` in the errors."""
+    labels = column_or_1d(labels, warn=True)
     if labels.shape[0] != n:
         raise ValueError(f"{name} has {labels.shape[0]} entries but X has {n} rows.")
-    if labels.dtype.kind == "f" and np.isnan(labels).any():
-        raise ValueError(f"{name} contains NaN values.")
-    if labels.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in labels):
+    if labels.dtype.kind == "O" and any(v is None or v != v for v in labels):  # None, NaN, pd.NA
         raise ValueError(f"{name} contains missing values (None or NaN).")
-    kind = type_of_target(labels, input_name=name)
-    if kind == "unknown":
-        raise ValueError(f"Unknown label type for {name}: it must hold class labels (got dtype {labels.dtype}).")
+    # raises "Input {name} contains NaN." for floats and "Unknown label type" for unknown ones
+    kind = type_of_target(labels, input_name=name, raise_unknown=True)
     if kind not in ("binary", "multiclass"):
         raise ValueError(f"{name} must hold class labels (binary or multiclass); got target type {kind!r}.")
     encoder = LabelEncoder().fit(labels)
     if len(encoder.classes_) < 2:
-        raise ValueError(
-            f"{name} has only one class ({encoder.classes_[0]!r}); at least two classes are needed "
-            "(one class in the protected attribute leaves nothing to remove)."
-        )
+        raise ValueError(f"{name} has only one class ({encoder.classes_[0]!r}); at least two are needed.")
     return encoder.transform(labels).astype(np.int64), encoder.classes_

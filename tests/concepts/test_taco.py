@@ -23,7 +23,10 @@ def xor_data():
 @pytest.fixture(scope="module")
 def fitted(xor_data):
     Xtr, ytr, str_, *_ = xor_data
-    return TacoTransformer(n_remove=2, n_sobol_designs=32, max_epochs=30, device="cpu", random_state=0).fit(
+    return TacoTransformer(
+        n_components=20, decomposition="pca", n_remove=2, n_sobol_designs=32, max_epochs=30, device="cpu",
+        random_state=0,
+    ).fit(
         Xtr, ytr, sensitive=str_
     )
 
@@ -92,7 +95,8 @@ def test_same_index_order_for_coefficients_and_basis():
     y = (Z[:, 0] > 0).astype(int)
     Q, _ = np.linalg.qr(rng.normal(size=(12, 6)))
     X = Z @ Q.T + 0.01 * rng.normal(size=(800, 12))
-    taco = TacoTransformer(n_components=5, n_remove=1, n_sobol_designs=32, max_epochs=30, device="cpu", random_state=0)
+    taco = TacoTransformer(decomposition="pca", n_components=5, n_remove=1, n_sobol_designs=32, max_epochs=30,
+                           device="cpu", random_state=0)
     out = taco.fit(X, y, sensitive=s).transform(X)
     assert taco.removed_concepts_.tolist() == [2]
     W, mean = taco.components_, X.mean(0)
@@ -115,7 +119,8 @@ def test_residual_keep_preserves_what_the_concepts_do_not_capture():
     y = (Z[:, 7] > 0).astype(int)
     Q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
     X = Z @ Q.T
-    taco = TacoTransformer(n_components=3, n_remove=1, n_sobol_designs=16, max_epochs=30, device="cpu", random_state=0)
+    taco = TacoTransformer(decomposition="pca", n_components=3, n_remove=1, n_sobol_designs=16, max_epochs=30,
+                           device="cpu", random_state=0)
     taco.fit(X[:800], y[:800], sensitive=s[:800])
     assert taco.removed_concepts_.tolist() == [0]
     drop = copy.deepcopy(taco).set_params(residual="drop")
@@ -147,7 +152,8 @@ def test_same_random_state_same_result_bit_for_bit(xor_data):
 def test_without_task_label_rank_by_attribute_importance_alone(xor_data):
     Xtr, _, str_, *_ = xor_data
     taco = TacoTransformer(
-        n_components=6, n_remove=2, n_sobol_designs=16, max_samples=500, max_epochs=30, device="cpu", random_state=0
+        decomposition="pca", n_components=6, n_remove=2, n_sobol_designs=16, max_samples=500, max_epochs=30,
+        device="cpu", random_state=0,
     )
     taco.fit(Xtr[:800], sensitive=str_[:800])
     assert taco.importance_task_ is None and taco.angles_ is None and taco.task_classes_ is None
@@ -159,11 +165,12 @@ def test_without_task_label_rank_by_attribute_importance_alone(xor_data):
 def test_auto_n_remove_reaches_the_floor_and_reports_the_curve(xor_data):
     Xtr, ytr, str_, *_ = xor_data
     taco = TacoTransformer(
-        n_components=4, n_remove="auto", n_sobol_designs=16, max_samples=600, cv=2, max_epochs=30,
+        decomposition="pca", n_components=4, n_remove="auto", n_sobol_designs=16, max_samples=600, cv=2,
+        max_epochs=30,
         device="cpu", random_state=0,
     ).fit(Xtr, ytr, sensitive=str_)
     curve = taco.removal_curve_
-    assert curve["n_removed"].tolist() == [0, 1, 2, 3]
+    assert curve["n_removed"].tolist() == list(range(taco.n_remove_ + 1))  # the sweep stops at the choice
     assert curve["sensitive_accuracy"][0] > 0.8  # far above the floor before removal
     assert curve["sensitive_floor"] == pytest.approx(0.5, abs=0.08)  # s is independent of y
     k = taco.n_remove_
@@ -173,7 +180,7 @@ def test_auto_n_remove_reaches_the_floor_and_reports_the_curve(xor_data):
     assert len(taco.removed_concepts_) == k
 
 
-def test_choose_n_remove_smallest_k_at_the_floor_with_the_task_kept():
+def test_choose_n_remove_fewest_concepts_at_the_lowest_leakage_with_the_task_kept():
     from sklot.concepts._removal_curve import choose_n_remove
 
     curve = {
@@ -188,3 +195,65 @@ def test_choose_n_remove_smallest_k_at_the_floor_with_the_task_kept():
         assert choose_n_remove(curve, 0.02) == 1  # lowest attribute accuracy with the task kept
     curve["task_accuracy"] = None  # without task: smallest k at the floor
     assert choose_n_remove(curve, 0.02) == 2
+    # the floor is out of reach (real text): the fewest concepts within tol of the lowest leakage that
+    # keeps the task, k=1, not k=2 or 3, which cost task accuracy for 0.008 of attribute accuracy
+    curve = {
+        "n_removed": np.arange(5),
+        "sensitive_accuracy": np.array([0.922, 0.713, 0.705, 0.705, 0.663]),
+        "task_accuracy": np.array([0.836, 0.832, 0.832, 0.829, 0.781]),
+        "sensitive_floor": 0.615,
+    }
+    with pytest.warns(UserWarning, match="the lowest with the task kept: 0.705"):
+        assert choose_n_remove(curve, 0.02) == 1
+
+
+@pytest.mark.parametrize(
+    "decomposition, alpha, shift",
+    [("pca", 1e-3, 0.0), ("pca", 1e3, 0.0), ("pca", 1.0, 1e6), ("svd", 1e-3, 0.0), ("svd", 1e3, 0.0)],
+)
+def test_choice_and_output_do_not_depend_on_the_units_of_x(decomposition, alpha, shift):
+    # The docstring example: the attribute is axis 0, the task axis 1. PCA concepts
+    # (A = U W + mean) are translation-invariant, SVD concepts (no centring) only scale-invariant.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 8)) * np.arange(8, 0, -1)
+    s = (X[:, 0] > 0).astype(int)
+    y = (X[:, 1] > 0).astype(int)
+    params = dict(n_components=4, n_remove=1, decomposition=decomposition, n_sobol_designs=16, device="cpu",
+                  random_state=0)
+    ref = TacoTransformer(**params).fit(X, y, sensitive=s)
+    other = TacoTransformer(**params).fit(alpha * X + shift, y, sensitive=s)
+    assert ref.removed_concepts_.tolist() == [0]
+    np.testing.assert_array_equal(other.concept_ranking_, ref.concept_ranking_)
+    # Same standardised problem up to float64 rounding (then float32 in the scorers).
+    np.testing.assert_allclose(other.importance_sensitive_, ref.importance_sensitive_, atol=1e-4)
+    np.testing.assert_allclose(other.importance_task_, ref.importance_task_, atol=1e-4)
+    X_new = rng.normal(size=(50, 8)) * np.arange(8, 0, -1)
+    expected = alpha * ref.transform(X_new) + shift
+    # float64 rounding of the entries (of size alpha * |X| + shift) bounds the difference.
+    np.testing.assert_allclose(other.transform(alpha * X_new + shift), expected, rtol=0,
+                               atol=1e-11 * (alpha * np.abs(X_new).max() + shift))
+
+
+def test_removal_curve_stops_at_the_floor_or_when_the_task_breaks():
+    import torch
+
+    from sklot.concepts._removal_curve import removal_curve
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(800, 4))
+    s = (Z[:, 0] > 0).astype(int)  # attribute in column 0, task in column 1
+    y = (Z[:, 1] > 0).astype(int)
+
+    def features(removed):
+        return np.delete(Z, removed, axis=1)
+
+    kw = dict(cv=2, device=torch.device("cpu"), seed=0, max_epochs=20)
+    # column 0 first: the attribute reaches its floor at k=1, the sweep stops there
+    curve = removal_curve(features, s, y, np.array([0, 2, 3, 1]), tol=0.08, **kw)
+    assert curve["n_removed"].tolist() == [0, 1]
+    assert curve["sensitive_accuracy"][0] > 0.9 and curve["sensitive_accuracy"][1] < 0.6
+    # the task column first: the task breaks at k=1, the sweep stops there too
+    curve = removal_curve(features, s, y, np.array([1, 2, 3, 0]), tol=0.08, **kw)
+    assert curve["n_removed"].tolist() == [0, 1] and curve["task_accuracy"][1] < 0.6
+    # without tol, every k
+    assert removal_curve(features, s, y, np.array([1, 2, 3, 0]), **kw)["n_removed"].tolist() == [0, 1, 2, 3]

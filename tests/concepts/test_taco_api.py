@@ -17,7 +17,8 @@ from sklot.concepts._importance import concept_total_indices
 from sklot.concepts._scorers import concept_margin_function, train_mlp_scorer
 from sklot.concepts._sobol import sobol_design
 
-FAST = dict(n_components=4, n_remove=1, n_sobol_designs=8, max_samples=200, max_epochs=10, device="cpu")
+FAST = dict(n_components=4, n_remove=1, decomposition="pca", n_sobol_designs=8, max_samples=200,
+            max_epochs=10, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +63,44 @@ def test_missing_sensitive_is_a_clear_error(data):
             pipe.fit(X, y)
 
 
+def test_missing_sensitive_message_names_the_make_pipeline_step(data):
+    from sklearn.pipeline import make_pipeline
+
+    X, y, s = data
+    pipe = make_pipeline(TacoTransformer(**FAST, random_state=0), LogisticRegression())
+    with pytest.raises(ValueError, match="needs the protected attribute") as info:
+        pipe.fit(X, y)
+    step = pipe.steps[0][0]
+    assert f"{step}__sensitive=s" in str(info.value) and "<step name>__sensitive" in str(info.value)
+    # the parameter the message names is the one that works
+    pipe.fit(X, y, **{f"{step}__sensitive": s})
+    assert pipe[0].removed_concepts_.tolist() == [0]
+
+
+def test_dataframe_input_gives_no_warning(data):
+    pd = pytest.importorskip("pandas")
+    import warnings
+
+    X, y, s = data
+    df = pd.DataFrame(X, columns=[f"e{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        # torch's "non-writable array" and scikit-learn's feature-name warnings are UserWarnings
+        # (a third-party DeprecationWarning at import time is not ours)
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        taco = TacoTransformer(**FAST, random_state=0).fit(df, pd.Series(y), sensitive=pd.Series(s))
+        out = taco.transform(df)
+    ref = TacoTransformer(**FAST, random_state=0).fit(X, y, sensitive=s)
+    np.testing.assert_allclose(out, ref.transform(X), rtol=0, atol=1e-12)  # column order of sums only
+
+
 @pytest.mark.parametrize(
     "make_bad, match",
     [
         (lambda X, y, s: dict(X=X, y=y, sensitive=np.zeros_like(s)), "only one class"),
         (lambda X, y, s: dict(X=X, y=y, sensitive=np.where(s == 1, np.nan, 0.0)), "sensitive contains NaN"),
         (lambda X, y, s: dict(X=X, y=y, sensitive=s[:-1]), "sensitive has 299 entries"),
+        (lambda X, y, s: dict(X=X, y=y, sensitive=np.where(s == 1, "f", None)), "sensitive contains missing"),
         (lambda X, y, s: dict(X=X, y=y, sensitive=np.linspace(0, 1, len(s))), "class labels"),
         (lambda X, y, s: dict(X=np.where(X > 2, np.nan, X), y=y, sensitive=s), "NaN"),
         (lambda X, y, s: dict(X=X, y=np.zeros_like(y), sensitive=s), "y has only one class"),
@@ -208,3 +241,16 @@ def test_remove_concepts_follows_the_ranking(data):
         np.testing.assert_allclose(coeffs[:, taco.concept_ranking_[:k]], 0.0, atol=1e-8)
     with pytest.raises(ValueError, match="n_remove must be an int"):
         taco.remove_concepts(X, 4)
+
+
+def test_default_number_of_concepts_is_min_50_n_samples_n_features(data):
+    X, y, s = data  # 300 x 8
+    params = {k: v for k, v in FAST.items() if k not in ("n_components", "decomposition")}
+    assert TacoTransformer().n_components is None and TacoTransformer().decomposition == "ica"
+    assert TacoTransformer().n_remove == "auto"
+    taco = TacoTransformer(**params, random_state=0).fit(X, y, sensitive=s)
+    assert taco.n_components_ == 8 and taco.components_.shape == (8, 8)
+    svd = TacoTransformer(**params, decomposition="svd", random_state=0).fit(X, y, sensitive=s)
+    assert svd.n_components_ == 7
+    with pytest.raises(ValueError, match=r"n_remove must be an int in \[0, 7\]"):
+        taco.remove_concepts(X, 8)

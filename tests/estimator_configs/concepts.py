@@ -22,7 +22,8 @@ def _data(seed):
 
 CONFIGS = {
     "TacoTransformer": dict(
-        params=dict(y_role="sensitive", n_components=2, n_remove=0, n_sobol_designs=8, max_samples=50, max_epochs=10),
+        params=dict(y_role="sensitive", n_components=2, n_remove=0, decomposition="pca", n_sobol_designs=8,
+                    max_samples=50, max_epochs=10),
         grid={"n_remove": [0, 1]},
         expected_failed_checks={},
         data=_data,
