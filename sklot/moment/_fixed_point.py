@@ -98,10 +98,20 @@ def _regression_steps(potential, optimizer, scheduler, points, targets, n_steps)
 
 
 def _semi_dual_steps(potential, optimizer, scheduler, push_points, onto_points, warm, n_steps, tol, max_iter):
-    """Steps on :math:`\\mathbb{E} w(\\text{push}) + \\mathbb{E} w^*(\\text{onto})` (Danskin)."""
+    """Steps on :math:`\\mathbb{E} w(\\text{push}) + \\mathbb{E} w^*(\\text{onto})` (Danskin).
+
+    Returns the last loss, the last maximisers (next warm start) and the inner solver's
+    record over these steps: ``(n_solves, n_unconverged, max_residual)``.
+    """
     loss = torch.zeros(())
+    n_unconverged, max_residual = 0, 0.0
     for _ in range(n_steps):
-        y_star = conjugate_gradient(potential, onto_points, init=warm, tol=tol, max_iter=max_iter, warn=False)
+        # warn=False: the caller reports non-convergence once per fit, with counts
+        y_star, info = conjugate_gradient(
+            potential, onto_points, init=warm, tol=tol, max_iter=max_iter, warn=False, return_info=True
+        )
+        n_unconverged += not info["converged"]
+        max_residual = max(max_residual, info["max_residual"])
         warm = y_star
         optimizer.zero_grad(set_to_none=True)
         # w*(x) = <x, y*> - w(y*); only -w(y*) depends on the parameters at fixed y*.
@@ -110,7 +120,7 @@ def _semi_dual_steps(potential, optimizer, scheduler, push_points, onto_points, 
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-    return float(loss.detach()), warm
+    return float(loss.detach()), warm, (int(n_steps), n_unconverged, max_residual)
 
 
 def fixed_point_fit(
@@ -167,7 +177,12 @@ def fixed_point_fit(
     -------
     particles : torch.Tensor of shape (n_particles, d)
     history : list of dict
-        Per outer step: ``loss``, ``acceptance``, ``latent_mean``, ``latent_var``.
+        Per outer step: ``loss``, ``acceptance``, ``latent_mean``, ``latent_var``, and the
+        semi-dual step's inner conjugate solves (``ot_solver="neural_dual"``; zeros
+        otherwise): ``conjugate_solves`` (batched solves), ``conjugate_unconverged`` (those
+        that stopped above ``10 * conjugate_tol``, i.e. at the iteration cap) and
+        ``conjugate_max_residual`` (largest :math:`\\max |\\nabla w(y) - x|`). They are not
+        warned about here: the estimator reports them once per fit.
     """
     if factorization not in ("conjugate", "moment"):
         raise ValueError(f"factorization must be 'conjugate' or 'moment'; got {factorization!r}.")
@@ -192,7 +207,7 @@ def fixed_point_fit(
         if ot_solver == "neural_dual":
             if warm is None or len(warm) != len(onto):
                 warm = None
-            loss, warm = _semi_dual_steps(
+            loss, warm, conjugate = _semi_dual_steps(
                 potential, optimizer, scheduler, push, onto, warm, n_inner_steps, conjugate_tol, conjugate_max_iter
             )
             if factorization == "moment":
@@ -202,12 +217,16 @@ def fixed_point_fit(
             current, _ = potential_gradient(potential, push)
             targets = current + damping * (bary - current)
             loss = _regression_steps(potential, optimizer, scheduler, push, targets.detach(), n_inner_steps)
+            conjugate = (0, 0, 0.0)
         rec = {
             "iter": it + 1,
             "loss": loss,
             "acceptance": acceptance,
             "latent_mean": particles.mean(0).cpu().numpy(),
             "latent_var": particles.var(0).cpu().numpy(),
+            "conjugate_solves": conjugate[0],
+            "conjugate_unconverged": conjugate[1],
+            "conjugate_max_residual": conjugate[2],
         }
         history.append(rec)
         if not np.isfinite(loss) or not torch.isfinite(particles).all():
