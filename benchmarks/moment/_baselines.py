@@ -56,17 +56,22 @@ class _BrenierRegression(torch.nn.Module):
 class _BrenierSemiDual(torch.nn.Module):
     """forward(data batch) -> semi-dual loss E_z phi(z) + E_y phi*(y) at fixed maximisers (Danskin)."""
 
-    def __init__(self, n_features, hidden_layer_sizes, latent_factor=4, conjugate_tol=1e-3, conjugate_max_iter=20):
+    def __init__(
+        self, n_features, hidden_layer_sizes, latent_factor=4, conjugate_tol=1e-3, conjugate_max_iter=20
+    ):
         super().__init__()
         self.phi = ICNNPotential(n_features, hidden_layer_sizes, rank=max(1, n_features - 1))
-        self.latent_factor, self.conjugate_tol, self.conjugate_max_iter = latent_factor, conjugate_tol, conjugate_max_iter
+        self.latent_factor = latent_factor
+        self.conjugate_tol, self.conjugate_max_iter = conjugate_tol, conjugate_max_iter
 
     def reset_parameters(self):
         self.phi.reset_parameters()
 
     def forward(self, y):
         z = torch.randn((self.latent_factor * len(y), y.shape[1]), dtype=y.dtype, device=y.device)
-        x_star = conjugate_gradient(self.phi, y, tol=self.conjugate_tol, max_iter=self.conjugate_max_iter, warn=False)
+        x_star = conjugate_gradient(
+            self.phi, y, tol=self.conjugate_tol, max_iter=self.conjugate_max_iter, warn=False
+        )
         # phi*(y) = <y, x*> - phi(x*); only -phi(x*) depends on the parameters at fixed x*
         return self.phi(z).mean() + ((y * x_star).sum(-1) - self.phi(x_star)).mean()
 

@@ -86,10 +86,12 @@ def jobs_for(table, quick):
             add(t, draws, "averaging=0.5, batch auto (1,024) = default", "cms", {})
             add(t, draws, "Brenier baseline, regression step", "brenier", dict(ot_step="regression"))
             add(t, draws, "Brenier baseline, semi-dual step (sklot's)", "brenier", dict(ot_step="semi_dual"))
-        add("spiral", DRAWS["spiral"], "averaging=0.75, batch 256", "cms", dict(batch_size=256, averaging=0.75))
+        add("spiral", DRAWS["spiral"], "averaging=0.75, batch 256", "cms",
+            dict(batch_size=256, averaging=0.75))
         add("spiral", DRAWS["spiral"], "averaging=0.5, strong_convexity=0.02, batch 256", "cms",
             dict(batch_size=256, strong_convexity=0.02))
-        add("spiral", (0,), "Brenier regression + averaging 0.5", "brenier", dict(ot_step="regression", averaging=0.5))
+        add("spiral", (0,), "Brenier regression + averaging 0.5", "brenier",
+            dict(ot_step="regression", averaging=0.5))
         add("spiral", (0,), "wider ICNN (128, 128), last iterate, batch 256", "cms",
             dict(LAST_256, hidden_layer_sizes=(128, 128)))
         add("spiral", (0,), "wider ICNN (128, 128), Brenier regression", "brenier",
@@ -109,7 +111,8 @@ def jobs_for(table, quick):
         add("ring", (0,), "600 it., lr 2e-2, MALA during the fit", "cms", dict(LAST_256, sampler="mala"))
         add("spiral", (0,), "600 it., lr 2e-2 (2026-11-28 default)", "cms", LAST_256)
         add("spiral", (0,), "600 it., lr 3e-2", "cms", dict(LAST_256, learning_rate=3e-2))
-        add("spiral", (0,), "1,000 it. x 3 inner steps", "cms", dict(LAST_256, max_iter=1000, n_inner_steps=3))
+        add("spiral", (0,), "1,000 it. x 3 inner steps", "cms",
+            dict(LAST_256, max_iter=1000, n_inner_steps=3))
         add("two_moons", (0,), "600 it., lr 2e-2 (2026-11-28 default)", "cms", LAST_256)
     elif table == "sampler":
         add("spiral", (0,), "2026-11-28 default fit", "sampler", LAST_256)
@@ -164,7 +167,8 @@ def _sample_variants(model, n, seed=0):
 
     def fixed(mult, steps, method):
         def run(g):
-            return langevin(w, from_particles(g), step_size=mult * tau, n_steps=steps, generator=g, method=method)[0]
+            z = from_particles(g)
+            return langevin(w, z, step_size=mult * tau, n_steps=steps, generator=g, method=method)[0]
         return run
 
     variants = {
@@ -217,7 +221,8 @@ def main():
     parser.add_argument("--table", default="averaging,iterations,sampler,ot_step",
                         help="comma-separated among averaging, baseline, iterations, sampler, ot_step")
     parser.add_argument("--quick", action="store_true", help="tiny budgets, one draw per target (smoke run)")
-    parser.add_argument("--jobs", type=int, default=1, help="parallel fits (processes, one torch thread each)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="parallel fits (processes, one torch thread each)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     jobs = [j for t in args.table.split(",") for j in jobs_for(t, args.quick)]

@@ -185,6 +185,11 @@ class ConjugateMomentSampler(
         emits one :class:`~sklearn.exceptions.ConvergenceWarning` with these counts.
     conjugate_max_residual_ : float
         Largest :math:`\\max |\\nabla w(y) - x|` of those solves (0 without them).
+    n_sinkhorn_solves_, n_sinkhorn_unconverged_ : int
+        The same for the Sinkhorn plans of ``ot_solver="sinkhorn"`` (at most 300
+        iterations; unconverged: column-marginal error above 1 % of :math:`\\|b\\|_2`); one
+        ConvergenceWarning per fit when any stopped above the threshold.
+    sinkhorn_max_error_ : float
     log_normalizer_ : float
         :math:`\\log \\int e^{-w}`, by importance sampling (used by ``score_samples``).
     history_ : list of dict
@@ -415,7 +420,7 @@ class ConjugateMomentSampler(
         return np.ascontiguousarray((X[:, varying] - self.mean_[varying]) / self.scale_[varying])
 
     def _report_conjugate_convergence(self, history):
-        """One ConvergenceWarning per fit for the semi-dual step's inner conjugate solves."""
+        """One ConvergenceWarning per fit for the inner solvers (conjugate solves or Sinkhorn plans)."""
         self.n_conjugate_solves_ = int(sum(h["conjugate_solves"] for h in history))
         self.n_conjugate_unconverged_ = int(sum(h["conjugate_unconverged"] for h in history))
         self.conjugate_max_residual_ = float(max((h["conjugate_max_residual"] for h in history), default=0.0))
@@ -427,6 +432,18 @@ class ConjugateMomentSampler(
                 f"max |grad w(y) - x| = {self.conjugate_max_residual_:.3g}. The fit caps these warm-started "
                 "solves at min(20, conjugate_max_iter) iterations and 100 * conjugate_tol: loosen "
                 "conjugate_tol, or lower learning_rate (the potential then moves less between solves).",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self.n_sinkhorn_solves_ = int(sum(h["sinkhorn_solves"] for h in history))
+        self.n_sinkhorn_unconverged_ = int(sum(h["sinkhorn_unconverged"] for h in history))
+        self.sinkhorn_max_error_ = float(max((h["sinkhorn_max_error"] for h in history), default=0.0))
+        if self.n_sinkhorn_unconverged_:
+            warnings.warn(
+                f"{self.n_sinkhorn_unconverged_} of the {self.n_sinkhorn_solves_} Sinkhorn solves of the OT "
+                f"step stopped at 300 iterations with a relative marginal error above 1 % (largest "
+                f"{self.sinkhorn_max_error_:.3g}); their plans are blurred regression targets. Raise "
+                "sinkhorn_reg, or use ot_solver='emd'.",
                 ConvergenceWarning,
                 stacklevel=4,
             )

@@ -129,9 +129,10 @@ class _Mixture:
 @pytest.mark.parametrize(
     "target",
     [
-        pytest.param(_Mixture([st.norm(-1.0, 0.6), st.norm(1.0, 0.6)], [0.5, 0.5]), marks=pytest.mark.slow),
-        # shifted and wide (mean 2.15, sd 2.57) so that the answer is far from the identity
-        # initialisation: the exact latent quantiles are up to 1.05 from N(0, 1)'s.
+        # Both targets are shifted and wide so that the answer is far from the identity
+        # initialisation: the exact latent quantiles are up to 0.55 (bimodal, sd 2.33) and 1.05
+        # (Gumbel, mean 2.15, sd 2.57) from N(0, 1)'s.
+        pytest.param(_Mixture([st.norm(-2.0, 1.2), st.norm(2.0, 1.2)], [0.5, 0.5]), marks=pytest.mark.slow),
         _Mixture([st.gumbel_r(1.0, 2.0)], [1.0]),
     ],
     ids=["bimodal", "gumbel"],
@@ -151,11 +152,11 @@ def test_1d_non_gaussian_targets_match_the_grid_solver(target):
     map_exact = np.interp(y[:, 0], grid, w_prime)
     # Tolerance 0.25 in both: on the Gumbel the fit printed errors 0.11 (latent quantiles) and
     # 0.09 (map) (Monte Carlo of 256 particles, 150 noisy outer steps), while the untrained
-    # identity model (latent N(0, 1), grad w = id) is off by 1.05 and 3.2: the tolerance sits
-    # between the two, and the identity model must fail it.
+    # identity model (latent N(0, 1), grad w = id) is off by 1.05 and 3.2 (bimodal: 0.55 and more):
+    # the tolerance sits between the two, and the identity model must fail it.
     tol = 0.25
-    assert np.abs(st.norm.ppf(qs) - latent_q_exact).max() > 3 * tol
-    assert np.abs(y[:, 0] - map_exact).max() > 3 * tol
+    assert np.abs(st.norm.ppf(qs) - latent_q_exact).max() > 2 * tol
+    assert np.abs(y[:, 0] - map_exact).max() > 2 * tol
     np.testing.assert_allclose(latent_q, latent_q_exact, atol=tol)
     # the map data -> latent, grad w = w'
     np.testing.assert_allclose(model.transform(y)[:, 0], map_exact, atol=tol)
@@ -508,3 +509,24 @@ def test_user_guide_imports_only_public_modules():
     assert {"make_ring_of_gaussians", "make_spiral", "make_two_moons"} <= set(sklot.datasets.__all__)
     assert make_two_moons(10, random_state=0).shape == (10, 2)
     assert make_spiral(10, random_state=0).shape == make_ring_of_gaussians(10, random_state=0).shape
+
+
+def test_sinkhorn_non_convergence_is_reported_once_and_underflow_is_a_clear_error():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.random.default_rng(0).multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], size=300)
+    params = dict(TINY, ot_solver="sinkhorn", max_iter=5, n_particles=64)
+    for reg, expect_warning in [(0.05, False), (0.02, True)]:  # 0.02: 300 iterations fall short
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = ConjugateMomentSampler(sinkhorn_reg=reg, **params).fit(X)
+        conv = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+        assert model.n_sinkhorn_solves_ == 5
+        assert len(conv) == int(expect_warning) and (model.n_sinkhorn_unconverged_ > 0) == expect_warning
+        if expect_warning:
+            assert model.sinkhorn_max_error_ > 1e-2
+            assert f"{model.n_sinkhorn_unconverged_} of the 5 Sinkhorn solves" in str(conv[0].message)
+    with pytest.raises(FloatingPointError, match="sinkhorn_reg"):
+        ConjugateMomentSampler(sinkhorn_reg=0.01, **params).fit(X)
