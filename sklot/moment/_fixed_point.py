@@ -33,6 +33,7 @@ fixed loss over a dataset. It uses the core's seeded generators and resolved dev
 """
 
 import time
+import warnings
 
 import numpy as np
 import ot
@@ -73,6 +74,11 @@ def barycentric_targets(source, target, *, solver="emd", reg=0.05, return_info=F
     """
     n, m = len(source), len(target)
     cost = torch.cdist(source, target) ** 2
+    if not torch.isfinite(cost).all():  # before POT sees them (ot.emd would call it "infeasible")
+        raise FloatingPointError(
+            "the OT costs overflowed (non-finite squared distances): the fixed-point iteration diverged; "
+            "lower learning_rate (or damping, step_size)."
+        )
     info = {"converged": True, "marginal_error": 0.0}
     if solver == "emd":
         a = np.full(n, 1.0 / n)
@@ -82,10 +88,16 @@ def barycentric_targets(source, target, *, solver="emd", reg=0.05, return_info=F
     elif solver == "sinkhorn":
         a = torch.full((n,), 1.0 / n, dtype=cost.dtype, device=cost.device)
         b = torch.full((m,), 1.0 / m, dtype=cost.dtype, device=cost.device)
-        plan, log = ot.sinkhorn(
-            a, b, cost.detach(), float(reg), numItermax=300, stopThr=1e-6, log=True, warn=False
-        )
-        if not torch.isfinite(plan).all() or bool((plan.sum(1) <= 0).any()):
+        with warnings.catch_warnings(record=True) as caught:  # POT's "numerical errors" warning
+            warnings.simplefilter("always")
+            plan, log = ot.sinkhorn(
+                a, b, cost.detach(), float(reg), numItermax=300, stopThr=1e-6, log=True, warn=False
+            )
+        underflow = not torch.isfinite(plan).all() or bool((plan.sum(1) <= 0).any())
+        if not underflow:  # nothing is replaced by the clear error below: pass POT's warnings on
+            for w in caught:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        else:
             raise FloatingPointError(
                 f"the Sinkhorn plan underflowed at sinkhorn_reg={reg:g} (squared distances up to "
                 f"{float(cost.max()):.3g}); raise sinkhorn_reg or use ot_solver='emd'."
