@@ -221,11 +221,17 @@ def main():
     parser.add_argument("--table", default="averaging,iterations,sampler,ot_step",
                         help="comma-separated among averaging, baseline, iterations, sampler, ot_step")
     parser.add_argument("--quick", action="store_true", help="tiny budgets, one draw per target (smoke run)")
+    parser.add_argument("--targets", default=None, help="only these targets (comma-separated), e.g. spiral")
+    parser.add_argument("--draws", default=None, help="only these validation draws k (comma-separated), e.g. 0")
     parser.add_argument("--jobs", type=int, default=1,
                         help="parallel fits (processes, one torch thread each)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     jobs = [j for t in args.table.split(",") for j in jobs_for(t, args.quick)]
+    if args.targets:
+        jobs = [j for j in jobs if j[1] in args.targets.split(",")]
+    if args.draws:
+        jobs = [j for j in jobs if str(j[2]) in args.draws.split(",")]
     print(f"{len(jobs)} fits{' (quick budgets)' if args.quick else ''}", flush=True)
     t0 = time.perf_counter()
     results = Parallel(n_jobs=args.jobs, verbose=0)(delayed(run_job)(j, args.quick) for j in jobs)
