@@ -7,7 +7,8 @@ import time, numpy as np, torch
 torch.set_num_threads(1)
 from sklot.moment import ConjugateMomentSampler
 from sklot.moment._langevin import langevin
-from sklot.moment._targets import TARGETS
+from sklot.datasets import make_ring_of_gaussians, make_spiral, make_two_moons
+TARGETS = {"two_moons": make_two_moons, "ring": make_ring_of_gaussians, "spiral": make_spiral}
 from sklot._core.random import torch_generator
 X = TARGETS["two_moons"](2000, random_state=0)
 m = ConjugateMomentSampler(random_state=0, max_iter=100).fit(X)

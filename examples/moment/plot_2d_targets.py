@@ -21,7 +21,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from sklot.moment import ConjugateMomentSampler  # noqa: E402
-from sklot.moment._targets import TARGETS  # noqa: E402
+from sklot.datasets import make_ring_of_gaussians, make_spiral, make_two_moons  # noqa: E402
+
+TARGETS = {"two_moons": make_two_moons, "ring": make_ring_of_gaussians, "spiral": make_spiral}
 
 out_dir = pathlib.Path(os.environ.get("SKLOT_EXAMPLES_OUT", "."))
 fig, axes = plt.subplots(3, 4, figsize=(16, 12))
@@ -56,7 +58,7 @@ for row, (name, make) in zip(axes, TARGETS.items()):
     row[3].legend(loc="lower right", fontsize=7)
     row[3].set_title("transport arrows data -> latent")
     for ax in row:
-        ax.set_aspect("equal")
+        ax.set_aspect("equal", adjustable="datalim")  # same panel sizes on every row
 fig.tight_layout()
 fig.savefig(out_dir / "moment_2d_targets.png", dpi=80)
 print("saved", out_dir / "moment_2d_targets.png")

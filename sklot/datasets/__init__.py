@@ -20,6 +20,10 @@ _PUBLIC = {
     # text with a protected attribute
     "load_bug_sentences": "sklot.datasets._text",
     "embed_texts": "sklot.datasets._text",
+    # 2-D point clouds with separated modes (generative models)
+    "make_two_moons": "sklot.datasets._point_clouds",
+    "make_ring_of_gaussians": "sklot.datasets._point_clouds",
+    "make_spiral": "sklot.datasets._point_clouds",
     # graphs
     "load_tu_dataset": "sklot.datasets._tu",
     "make_structure_graphs": "sklot.datasets._graph_generators",

@@ -17,7 +17,7 @@ def run(output_dir: pathlib.Path) -> dict:
     import ot
 
     from . import ConjugateMomentSampler, gaussian_conjugate_moment
-    from ._targets import make_two_moons
+    from ..datasets import make_two_moons
 
     output_dir = pathlib.Path(output_dir)
     scores = {}
@@ -54,7 +54,8 @@ def run(output_dir: pathlib.Path) -> dict:
     ax[2].scatter(gen[:, 0], gen[:, 1], s=2, c="tab:green")
     ax[2].set_title(r"generated $\nabla w^*$(latent)")
     for a_ in ax:
-        a_.set_aspect("equal")
+        # equal axis units with equal box sizes: the data limits adapt, not the panel heights
+        a_.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
     fig.savefig(output_dir / "moment_two_moons.png", dpi=80)
     plt.close(fig)

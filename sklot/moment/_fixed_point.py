@@ -46,7 +46,7 @@ from ._langevin import langevin
 __all__ = ["barycentric_targets", "fixed_point_fit"]
 
 
-def barycentric_targets(source, target, *, solver="emd", reg=0.05):
+def barycentric_targets(source, target, *, solver="emd", reg=0.05, return_info=False):
     """Barycentric projection of ``source`` points through the OT plan onto ``target``.
 
     Parameters
@@ -58,15 +58,28 @@ def barycentric_targets(source, target, *, solver="emd", reg=0.05):
         underflow at the default ``reg`` on standardised data).
     reg : float
         Entropic regularisation (Sinkhorn only), in units of squared distance.
+    return_info : bool, default=False
+        Also return ``{"converged": bool, "marginal_error": float}``. Sinkhorn runs at most
+        300 iterations (POT's threshold 1e-6); ``marginal_error`` is POT's column-marginal
+        error relative to :math:`\\|b\\|_2` (the rows are renormalised by the projection),
+        ``converged`` means below 1 %. POT's own warning is silenced so that the caller
+        reports once per fit. ``emd`` is always converged.
 
     Returns
     -------
     torch.Tensor of shape (n, d)
         :math:`\\bar t_j = \\sum_i P_{ji} t_i / \\sum_i P_{ji}`; with ``emd`` and
         ``n == m`` the plan is a permutation and :math:`\\bar t_j` is the matched point.
+    info : dict, only if ``return_info``
     """
     n, m = len(source), len(target)
     cost = torch.cdist(source, target) ** 2
+    if not torch.isfinite(cost).all():  # before POT sees them (ot.emd would call it "infeasible")
+        raise FloatingPointError(
+            "the OT costs overflowed (non-finite squared distances): the fixed-point iteration diverged; "
+            "lower learning_rate (or damping, step_size)."
+        )
+    info = {"converged": True, "marginal_error": 0.0}
     if solver == "emd":
         a = np.full(n, 1.0 / n)
         b = np.full(m, 1.0 / m)
@@ -75,12 +88,27 @@ def barycentric_targets(source, target, *, solver="emd", reg=0.05):
     elif solver == "sinkhorn":
         a = torch.full((n,), 1.0 / n, dtype=cost.dtype, device=cost.device)
         b = torch.full((m,), 1.0 / m, dtype=cost.dtype, device=cost.device)
-        with warnings.catch_warnings():  # a few hundred iterations suffice for a regression target
-            warnings.simplefilter("ignore", UserWarning)
-            plan = ot.sinkhorn(a, b, cost.detach(), float(reg), numItermax=300, stopThr=1e-6)
+        with warnings.catch_warnings(record=True) as caught:  # POT's "numerical errors" warning
+            warnings.simplefilter("always")
+            plan, log = ot.sinkhorn(
+                a, b, cost.detach(), float(reg), numItermax=300, stopThr=1e-6, log=True, warn=False
+            )
+        underflow = not torch.isfinite(plan).all() or bool((plan.sum(1) <= 0).any())
+        if not underflow:  # nothing is replaced by the clear error below: pass POT's warnings on
+            for w in caught:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        else:
+            raise FloatingPointError(
+                f"the Sinkhorn plan underflowed at sinkhorn_reg={reg:g} (squared distances up to "
+                f"{float(cost.max()):.3g}); raise sinkhorn_reg or use ot_solver='emd'."
+            )
+        # the rows are renormalised below, so only the column marginals matter: relative error
+        error = float(log["err"][-1]) / float(torch.linalg.norm(b)) if log["err"] else float("inf")
+        info = {"converged": error <= 1e-2, "marginal_error": error}
     else:
         raise ValueError(f"solver must be 'emd' or 'sinkhorn'; got {solver!r}.")
-    return (plan @ target) / plan.sum(1, keepdim=True)
+    bary = (plan @ target) / plan.sum(1, keepdim=True)
+    return (bary, info) if return_info else bary
 
 
 def _regression_steps(potential, optimizer, scheduler, points, targets, n_steps):
@@ -98,10 +126,20 @@ def _regression_steps(potential, optimizer, scheduler, points, targets, n_steps)
 
 
 def _semi_dual_steps(potential, optimizer, scheduler, push_points, onto_points, warm, n_steps, tol, max_iter):
-    """Steps on :math:`\\mathbb{E} w(\\text{push}) + \\mathbb{E} w^*(\\text{onto})` (Danskin)."""
+    """Steps on :math:`\\mathbb{E} w(\\text{push}) + \\mathbb{E} w^*(\\text{onto})` (Danskin).
+
+    Returns the last loss, the last maximisers (next warm start) and the inner solver's
+    record over these steps: ``(n_solves, n_unconverged, max_residual)``.
+    """
     loss = torch.zeros(())
+    n_unconverged, max_residual = 0, 0.0
     for _ in range(n_steps):
-        y_star = conjugate_gradient(potential, onto_points, init=warm, tol=tol, max_iter=max_iter, warn=False)
+        # warn=False: the caller reports non-convergence once per fit, with counts
+        y_star, info = conjugate_gradient(
+            potential, onto_points, init=warm, tol=tol, max_iter=max_iter, warn=False, return_info=True
+        )
+        n_unconverged += not info["converged"]
+        max_residual = max(max_residual, info["max_residual"])
         warm = y_star
         optimizer.zero_grad(set_to_none=True)
         # w*(x) = <x, y*> - w(y*); only -w(y*) depends on the parameters at fixed y*.
@@ -110,7 +148,7 @@ def _semi_dual_steps(potential, optimizer, scheduler, push_points, onto_points, 
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-    return float(loss.detach()), warm
+    return float(loss.detach()), warm, (int(n_steps), n_unconverged, max_residual)
 
 
 def fixed_point_fit(
@@ -167,7 +205,14 @@ def fixed_point_fit(
     -------
     particles : torch.Tensor of shape (n_particles, d)
     history : list of dict
-        Per outer step: ``loss``, ``acceptance``, ``latent_mean``, ``latent_var``.
+        Per outer step: ``loss``, ``acceptance``, ``latent_mean``, ``latent_var``, and the
+        semi-dual step's inner conjugate solves (``ot_solver="neural_dual"``; zeros
+        otherwise): ``conjugate_solves`` (batched solves), ``conjugate_unconverged`` (those
+        that stopped above ``10 * conjugate_tol``, i.e. at the iteration cap) and
+        ``conjugate_max_residual`` (largest :math:`\\max |\\nabla w(y) - x|`); and the same for
+        ``ot_solver="sinkhorn"``: ``sinkhorn_solves``, ``sinkhorn_unconverged`` (relative column
+        marginal error above 1 % after 300 iterations), ``sinkhorn_max_error``. They are not warned
+        about here: the estimator reports them once per fit.
     """
     if factorization not in ("conjugate", "moment"):
         raise ValueError(f"factorization must be 'conjugate' or 'moment'; got {factorization!r}.")
@@ -192,22 +237,33 @@ def fixed_point_fit(
         if ot_solver == "neural_dual":
             if warm is None or len(warm) != len(onto):
                 warm = None
-            loss, warm = _semi_dual_steps(
+            sinkhorn = (0, 0, 0.0)
+            loss, warm, conjugate = _semi_dual_steps(
                 potential, optimizer, scheduler, push, onto, warm, n_inner_steps, conjugate_tol, conjugate_max_iter
             )
             if factorization == "moment":
                 warm = None  # data batches change: nothing to warm-start from
         else:
-            bary = barycentric_targets(push, onto, solver=ot_solver, reg=sinkhorn_reg)
+            bary, ot_info = barycentric_targets(
+                push, onto, solver=ot_solver, reg=sinkhorn_reg, return_info=True
+            )
             current, _ = potential_gradient(potential, push)
             targets = current + damping * (bary - current)
             loss = _regression_steps(potential, optimizer, scheduler, push, targets.detach(), n_inner_steps)
+            conjugate = (0, 0, 0.0)
+            sinkhorn = (int(ot_solver == "sinkhorn"), int(not ot_info["converged"]), ot_info["marginal_error"])
         rec = {
             "iter": it + 1,
             "loss": loss,
             "acceptance": acceptance,
             "latent_mean": particles.mean(0).cpu().numpy(),
             "latent_var": particles.var(0).cpu().numpy(),
+            "conjugate_solves": conjugate[0],
+            "conjugate_unconverged": conjugate[1],
+            "conjugate_max_residual": conjugate[2],
+            "sinkhorn_solves": sinkhorn[0],
+            "sinkhorn_unconverged": sinkhorn[1],
+            "sinkhorn_max_error": sinkhorn[2],
         }
         history.append(rec)
         if not np.isfinite(loss) or not torch.isfinite(particles).all():
