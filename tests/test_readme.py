@@ -20,7 +20,11 @@ CLAIMS = {
     "accuracy": lambda v: float(v) > 0.8,
     "certified accuracy at eps=0.1": lambda v: 0.5 < float(v) <= 1.0,
     "round trip error": lambda v: float(v) < 1e-3,
-    "removed concepts": lambda v: len(v.strip("[]").split()) == 2,
+    # n_remove="auto" decides how many: at least one, never all ten concepts
+    "removed concepts": lambda v: 1 <= len(v.strip("[]").replace(",", " ").split()) < 10,
+    "attribute probe accuracy before": lambda v: float(v) > 0.9,   # the XOR is readable before
+    "attribute probe accuracy after": lambda v: float(v) < 0.6,    # chance is 0.5
+    "task probe accuracy after": lambda v: float(v) > 0.9,
     "accuracy on unseen graphs": lambda v: float(v) >= 0.7,
 }
 
