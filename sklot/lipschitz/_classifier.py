@@ -90,7 +90,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         images; dense 784-256-128-10, HKR, batch 256, 3 epochs, seeds 0-2)
         per-step annealing from 3e-3 gave 86.16% accuracy / 81.21% VRA at
         36/255, against 85.59% / 80.77% when annealed once per epoch and
-        84.02% / 78.82% at a constant 1e-3.
+        84.02% / 78.82% at a constant 1e-3
+        (``benchmarks/lipschitz/validate_defaults.py``; figures and the
+        commands that reproduce them in ``docs/benchmarks/lipschitz.md``).
     validation_fraction : float or None, default=None
     early_stopping : bool, default=False
     n_iter_no_change : int, default=5
