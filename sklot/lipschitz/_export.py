@@ -118,7 +118,8 @@ def affine_output(module, scale, shift):
     p = next(module.parameters())
     if _fold_scale(module, scale, shift):
         return module
-    out = nn.Linear(len(scale), len(scale)).to(device=p.device, dtype=p.dtype)
+    # skip_init: no default weights drawn (they would advance torch's global generator)
+    out = torch.nn.utils.skip_init(nn.Linear, len(scale), len(scale), device=p.device, dtype=p.dtype)
     with torch.no_grad():
         out.weight.copy_(torch.diag(torch.as_tensor(scale)))
         out.bias.copy_(torch.as_tensor(shift))
@@ -127,6 +128,12 @@ def affine_output(module, scale, shift):
 
 def _export_layer(layer):
     from torch.nn.utils import parametrize
+
+    conv_ok = not isinstance(layer, nn.Conv2d) or (
+        layer.groups == 1 and tuple(layer.dilation) == (1, 1) and isinstance(layer.padding, tuple)
+    )
+    if not conv_ok and parametrize.is_parametrized(layer, "weight"):
+        raise ValueError(f"cannot export {layer!r} (grouped, dilated or 'same'-padded convolution).")
 
     if isinstance(layer, nn.Linear) and parametrize.is_parametrized(layer, "weight"):
         w = _constrained_weight(layer)
@@ -137,8 +144,6 @@ def _export_layer(layer):
                 out.bias.copy_(layer.bias)
         return out
     if isinstance(layer, nn.Conv2d) and parametrize.is_parametrized(layer, "weight"):
-        if layer.groups != 1 or tuple(layer.dilation) != (1, 1) or not isinstance(layer.padding, tuple):
-            raise ValueError(f"cannot export {layer!r} (grouped, dilated or 'same'-padded convolution).")
         out = nn.Conv2d(
             layer.in_channels,
             layer.out_channels,

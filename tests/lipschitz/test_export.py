@@ -155,3 +155,14 @@ def test_per_class_with_a_callable_architecture(digits_small):
     # a network whose last layer is not dense has no per-class certificate: a clear error
     with pytest.raises(ValueError, match="last layer is dense"):
         LipschitzClassifier(architecture=_sorted_outputs, output_layer="per_class", **FAST).fit(X, y)
+
+
+def test_convolutions_export_cannot_reproduce_are_refused():
+    from torch.nn.utils import parametrize
+
+    from sklot.lipschitz.layers import OrthonormalWeight
+
+    for conv in (nn.Conv2d(2, 4, 3, groups=2), nn.Conv2d(2, 4, 3, dilation=2)):
+        parametrize.register_parametrization(conv, "weight", OrthonormalWeight(conv.weight.shape))
+        with pytest.raises(ValueError, match="grouped, dilated"):
+            export(nn.Sequential(conv))
