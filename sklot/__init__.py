@@ -21,6 +21,7 @@ _PUBLIC = {
     # 1-Lipschitz networks (Bethune et al. 2022; Serrurier et al. 2023)
     "LipschitzClassifier": "sklot.lipschitz",
     "LipschitzRegressor": "sklot.lipschitz",
+    "WassersteinKR": "sklot.lipschitz",
     # conjugate moment measures (Vesseron, Bethune, Cuturi 2025)
     "ConjugateMomentSampler": "sklot.moment",
     # targeted concept removal (Jourdan et al. 2023)

@@ -3,6 +3,8 @@
 import numpy as np
 from torch import nn
 
+from ._export import check_exportable, last_layer
+from ._lipschitz_bound import lipschitz_bound
 from .layers import (
     FrobeniusLinear,
     FullSort,
@@ -72,7 +74,19 @@ def build_network(
         body = architecture(tuple(input_shape), int(n_outputs))
         if not isinstance(body, nn.Module):
             raise ValueError("architecture(input_shape, n_outputs) must return a torch.nn.Module.")
-        return LipschitzSequential(body, lipschitz_constant=lipschitz_constant)
+        net = LipschitzSequential(body, lipschitz_constant=lipschitz_constant)
+        # fail before training, not after: a container with its own forward
+        # cannot be exported exactly, an unknown layer cannot be bounded, and
+        # the per-class certificate needs the row norms of a last dense layer
+        check_exportable(net)
+        lipschitz_bound(net)
+        if head == "per_class" and n_outputs > 1 and not isinstance(last_layer(net), nn.Linear):
+            raise ValueError(
+                "output_layer='per_class' with a callable architecture needs a network whose last layer "
+                "is dense (e.g. FrobeniusLinear(..., disjoint_neurons=True)); the architecture ends with "
+                f"{type(last_layer(net)).__name__}."
+            )
+        return net
     if architecture == "mlp":
         if len(input_shape) > 1:
             layers.append(nn.Flatten())

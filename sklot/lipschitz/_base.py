@@ -13,6 +13,7 @@ from ._architectures import build_network
 from ._export import export
 from ._lipschitz_bound import lipschitz_bound
 from ._net import LipschitzNet
+from ._validation import check_float32_range, check_layer_sizes
 
 
 class _LipschitzBase(TorchEstimatorMixin):
@@ -35,6 +36,8 @@ class _LipschitzBase(TorchEstimatorMixin):
     }
 
     _default_hidden = {"mlp": (256, 128), "cnn": (16, 32)}
+    _multi_output = False  # y of shape (n, n_targets) accepted
+    _numeric_target = False  # y converted to float by validate_data
 
     # -- inputs ------------------------------------------------------------
     def _validate_X(self, X, y=None, reset=True):
@@ -42,7 +45,9 @@ class _LipschitzBase(TorchEstimatorMixin):
         if not reset:
             X = validate_data(self, X, **kw)
         else:
-            X, y = validate_data(self, X, y, multi_output=getattr(self, "_multi_output", False), **kw)
+            X, y = validate_data(
+                self, X, y, multi_output=self._multi_output, y_numeric=self._numeric_target, **kw
+            )
         if X.ndim not in (2, 4):
             raise ValueError(f"X must be 2-D (n, n_features) or 4-D images (n, C, H, W); got {X.ndim}-D.")
         if reset:
@@ -53,7 +58,15 @@ class _LipschitzBase(TorchEstimatorMixin):
             )
         # training in float32; inference in float64, so that outputs do not depend
         # on the batch a sample arrives in and certificates lose no precision
+        if reset:
+            check_float32_range(X, "X")
         return X.astype(np.float32 if reset else np.float64, copy=False), y
+
+    def _hidden_sizes(self):
+        return check_layer_sizes(
+            self.hidden_layer_sizes,
+            default=self._default_hidden["cnn" if self.architecture == "cnn" else "mlp"],
+        )
 
     def _flat_image_shape(self):
         if self.image_shape is None:
@@ -71,12 +84,7 @@ class _LipschitzBase(TorchEstimatorMixin):
 
     # -- training ------------------------------------------------------------
     def _fit_network(self, X, y_t, n_outputs, criterion, head="orthonormal"):
-        hidden = self.hidden_layer_sizes
-        if hidden is None:
-            hidden = self._default_hidden["cnn" if self.architecture == "cnn" else "mlp"]
-        hidden = tuple(int(h) for h in np.atleast_1d(hidden))
-        if any(h < 1 for h in hidden):
-            raise ValueError(f"hidden_layer_sizes must be positive; got {self.hidden_layer_sizes!r}.")
+        hidden = self._hidden_sizes()
         flat_image_shape = self._flat_image_shape()
         device = self._device()
         seed = draw_seed(self.random_state)

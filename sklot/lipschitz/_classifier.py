@@ -1,15 +1,18 @@
 """LipschitzClassifier: certified-robust, explainable 1-Lipschitz classifier."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import certificates, explain as _explain
 from ._base import _LipschitzBase
+from ._export import split_last_linear
 from ._lipschitz_bound import lipschitz_bound
 from .losses import HKRLoss, HingeMarginLoss, KRLoss, MulticlassHingeLoss, TauCrossEntropyLoss
 
@@ -43,7 +46,10 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     architecture : {"mlp", "cnn"} or callable, default="mlp"
         A callable ``architecture(input_shape, n_outputs)`` must return a
         module built from :mod:`sklot.lipschitz.layers` (its Lipschitz bound
-        is checked after fitting).
+        is checked after fitting): layers, possibly nested in
+        ``nn.Sequential`` / :class:`~sklot.lipschitz.layers.LipschitzSequential`
+        containers. A container that overrides ``forward`` is refused with a
+        ValueError (its export and its bound would describe another network).
     image_shape : tuple or None, default=None
         (C, H, W) or (H, W) of flat image rows, for ``"cnn"``.
     activation : {"maxmin", "groupsort4", "fullsort"}, default="maxmin"
@@ -51,7 +57,13 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         Orthonormal last layer (the network is :math:`L`-Lipschitz as a map
         into :math:`\mathbb{R}^K`, radius margin / (sqrt(2) L)) or
         per-class Frobenius-normalised rows (each logit :math:`L`-Lipschitz,
-        radius margin / (2L)).
+        radius margin / (2L)). With a callable ``architecture`` the callable
+        builds the last layer: ``"per_class"`` then certifies each logit with
+        :math:`L` = (bound of the layers before the last) x (largest row norm
+        of the last, which must be a dense layer; else a ValueError). With two
+        classes the network has one output, for which both certificates are
+        :math:`|f(x)|/L`: ``"per_class"`` then warns and builds the
+        orthonormal output layer.
     loss : {"hkr", "hinge", "categorical_hinge", "tau_cross_entropy"}, default="hkr"
     alpha : float in [0, 1], default=0.98
         Hinge weight in HKR (the rest weights -KR).
@@ -78,7 +90,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         images; dense 784-256-128-10, HKR, batch 256, 3 epochs, seeds 0-2)
         per-step annealing from 3e-3 gave 86.16% accuracy / 81.21% VRA at
         36/255, against 85.59% / 80.77% when annealed once per epoch and
-        84.02% / 78.82% at a constant 1e-3.
+        84.02% / 78.82% at a constant 1e-3
+        (``benchmarks/lipschitz/validate_defaults.py``; figures and the
+        commands that reproduce them in ``docs/benchmarks/lipschitz.md``).
     validation_fraction : float or None, default=None
     early_stopping : bool, default=False
     n_iter_no_change : int, default=5
@@ -195,7 +209,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         """Fit the network on ``X`` (n, n_features) or images (n, C, H, W) and labels ``y``."""
         X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_idx = self._label_encoder.transform(y)
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
@@ -205,7 +221,15 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
             y_t, n_out = (2.0 * y_idx - 1.0).astype(np.float32), 1
         else:
             y_t, n_out = y_idx.astype(np.int64), n_classes
-        head = self.output_layer if n_classes > 2 else "orthonormal"
+        head = self.output_layer
+        if head == "per_class" and n_classes == 2:
+            warnings.warn(
+                "output_layer='per_class' has no effect with two classes: the network has one output, "
+                "whose certified radius is |f(x)| / L either way; the orthonormal output layer is used.",
+                UserWarning,
+                stacklevel=2,
+            )
+            head = "orthonormal"
         self._fit_network(X, y_t, n_out, self._criterion(n_classes), head=head)
         self._per_class_ = head == "per_class"
         self.certificate_constant_ = self._certificate_constant()
@@ -214,10 +238,8 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     def _certificate_constant(self):
         if not self._per_class_:
             return self.lipschitz_bound_
-        import torch
-
-        body, last = self.exported_module_[:-1], self.exported_module_[-1]
-        row = float(torch.linalg.vector_norm(last.weight.detach().double(), dim=1).max())
+        body, last = split_last_linear(self.exported_module_)
+        row = float(last.weight.detach().double().norm(dim=1).max())
         return lipschitz_bound(body) * row
 
     # -- predictions -------------------------------------------------------------
@@ -265,7 +287,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     def score_certified(self, X, y, eps):
         """Verified robust accuracy: fraction of samples correct with certified radius > ``eps``."""
         f = self.decision_function(X)
-        y_idx = self._encode(y)
+        y_idx = self._label_encoder.transform(np.asarray(y).ravel())
         if f.ndim == 1:
             return certificates.verified_robust_accuracy(
                 f, 2 * y_idx - 1, eps, lipschitz_constant=self.certificate_constant_
@@ -273,16 +295,6 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         return certificates.verified_robust_accuracy(
             f, y_idx, eps, lipschitz_constant=self.certificate_constant_, per_class=self._per_class_
         )
-
-    def _encode(self, y):
-        y = np.asarray(y)
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.clip(idx, 0, len(self.classes_) - 1)
-        if not np.all(self.classes_[idx] == y):
-            raise ValueError(
-                f"y contains labels not seen in fit: {sorted(set(y.tolist()) - set(self.classes_.tolist()))}."
-            )
-        return idx
 
     # -- explanations ------------------------------------------------------------
     def explain(self, X):
@@ -316,6 +328,6 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         t = None
         if target is not None:
             t = np.broadcast_to(np.asarray(target), (len(X),))
-            t = torch.as_tensor(self._encode(t), device=self._device())
+            t = torch.as_tensor(self._label_encoder.transform(t), device=self._device())
         x_cf, dist, _ = _explain.counterfactual(mod, self._to_tensor(X), t, max_iter=max_iter, clip=clip)
         return x_cf.cpu().numpy(), dist.cpu().numpy().astype(np.float64)

@@ -25,16 +25,116 @@ class Scale(nn.Module):
         return abs(self.factor)
 
 
+def has_sequential_forward(module):
+    """Whether an ``nn.Sequential`` applies its children in order (its class keeps the stock ``forward``).
+
+    A subclass overriding ``forward`` (a skip connection, a reordering...) is a
+    different function from the chain of its children: it can be neither
+    exported layer by layer nor bounded by the product of their constants.
+    """
+    forward = type(module).forward
+    return forward is nn.Sequential.forward or forward is LipschitzSequential.forward
+
+
+def check_sequential_forward(module):
+    if not has_sequential_forward(module):
+        raise ValueError(
+            f"{type(module).__name__} overrides nn.Sequential.forward, so it does not apply its layers in "
+            "sequence: it can be neither exported exactly nor bounded layer by layer. Build the network "
+            "from nn.Sequential / LipschitzSequential containers (or a module with its own "
+            "lipschitz_bound() method)."
+        )
+
+
+def check_exportable(module):
+    """Raise the ValueError of :func:`export` now (before training) if ``module`` cannot be exported."""
+    if isinstance(module, nn.Sequential):
+        check_sequential_forward(module)
+        for child in module:
+            check_exportable(child)
+
+
 def _constrained_weight(layer):
     # Recompute from the raw parameter: never read a cache, so a model just
     # loaded from disk exports its own weights.
-    param = layer.parametrizations.weight[0]
-    raw = layer.parametrizations.weight.original
-    return param.compute(raw, update=False).detach().clone()
+    plist = layer.parametrizations.weight
+    if len(plist) == 1 and hasattr(plist[0], "compute"):
+        return plist[0].compute(plist.original, update=False).detach().clone()
+    return layer.weight.detach().clone()  # another parametrisation: evaluate the whole chain
+
+
+def _fold_scale(module, scale, shift=None):
+    """Multiply the output of ``module`` by ``scale`` (then add ``shift``) inside its last affine layer.
+
+    ``scale`` is a float or a per-output tensor. Returns False (nothing
+    changed) when the last layer of the chain is not an ``nn.Linear`` /
+    ``nn.Conv2d`` reachable through plain ``nn.Sequential`` containers.
+    """
+    if isinstance(module, (nn.Linear, nn.Conv2d)):
+        if shift is not None and module.bias is None:
+            return False
+        scale = torch.as_tensor(scale, dtype=module.weight.dtype, device=module.weight.device)
+        with torch.no_grad():
+            module.weight.mul_(scale.reshape(-1, *([1] * (module.weight.ndim - 1))))
+            if module.bias is not None:
+                module.bias.mul_(scale)
+                if shift is not None:
+                    shift = torch.as_tensor(shift, dtype=module.bias.dtype, device=module.bias.device)
+                    module.bias.add_(shift)
+        return True
+    if type(module) is nn.Sequential and len(module):
+        return _fold_scale(module[-1], scale, shift)
+    return False
+
+
+def last_layer(module):
+    """The last layer applied by ``module``, looking inside containers that apply their layers in order."""
+    while isinstance(module, nn.Sequential) and has_sequential_forward(module) and len(module):
+        module = module[-1]
+    return module
+
+
+def split_last_linear(module):
+    """``(body, last)`` with ``module(x) == last(body(x))`` and ``last`` an ``nn.Linear``, or None.
+
+    ``module`` is an exported network (plain ``nn.Sequential`` containers,
+    possibly nested); ``body`` is an ``nn.Sequential`` of everything before
+    ``last``.
+    """
+    if isinstance(module, nn.Linear):
+        return nn.Sequential(), module
+    if type(module) is nn.Sequential and len(module):
+        inner = split_last_linear(module[-1])
+        if inner is not None:
+            return nn.Sequential(*list(module)[:-1], *inner[0]), inner[1]
+    return None
+
+
+def affine_output(module, scale, shift):
+    """Exported ``module`` followed by ``y -> scale * y + shift`` (per output), folded when possible."""
+    import numpy as np
+
+    scale = np.asarray(scale, dtype=np.float64).reshape(-1)
+    shift = np.asarray(shift, dtype=np.float64).reshape(-1)
+    p = next(module.parameters())
+    if _fold_scale(module, scale, shift):
+        return module
+    # skip_init: no default weights drawn (they would advance torch's global generator)
+    out = torch.nn.utils.skip_init(nn.Linear, len(scale), len(scale), device=p.device, dtype=p.dtype)
+    with torch.no_grad():
+        out.weight.copy_(torch.diag(torch.as_tensor(scale)))
+        out.bias.copy_(torch.as_tensor(shift))
+    return nn.Sequential(module, out)
 
 
 def _export_layer(layer):
     from torch.nn.utils import parametrize
+
+    conv_ok = not isinstance(layer, nn.Conv2d) or (
+        layer.groups == 1 and tuple(layer.dilation) == (1, 1) and isinstance(layer.padding, tuple)
+    )
+    if not conv_ok and parametrize.is_parametrized(layer, "weight"):
+        raise ValueError(f"cannot export {layer!r} (grouped, dilated or 'same'-padded convolution).")
 
     if isinstance(layer, nn.Linear) and parametrize.is_parametrized(layer, "weight"):
         w = _constrained_weight(layer)
@@ -66,20 +166,17 @@ def _export_layer(layer):
                 out.bias.copy_(layer.bias)
         return out
     if isinstance(layer, nn.Sequential):
+        check_sequential_forward(layer)
         children = [_export_layer(c) for c in layer]
         k = getattr(layer, "lipschitz_constant", 1.0) if isinstance(layer, LipschitzSequential) else 1.0
-        if k != 1.0:
-            last = children[-1] if children else None
-            if isinstance(last, (nn.Linear, nn.Conv2d)):
-                with torch.no_grad():
-                    last.weight.mul_(k)
-                    if last.bias is not None:
-                        last.bias.mul_(k)
-            else:
-                children.append(Scale(k))
-        return nn.Sequential(*children)
-    if any(True for _ in layer.parameters(recurse=False)) and parametrize.is_parametrized(layer):
+        out = nn.Sequential(*children)
+        if k != 1.0 and not _fold_scale(out, k):
+            out.append(Scale(k))
+        return out
+    if parametrize.is_parametrized(layer):
         raise ValueError(f"cannot export parametrised {type(layer).__name__}.")
+    # any other module (parameter-free layers, or a module the user bounds
+    # with its own lipschitz_bound()) is copied whole: the same function
     return copy.deepcopy(layer)
 
 
@@ -97,6 +194,11 @@ def export(module):
     last affine layer. Parameter-free layers (GroupSort, pooling) are copied.
     The result is in eval mode and carries no parametrisation, so inference
     costs what an unconstrained network costs.
+
+    Only what can be exported exactly is: an ``nn.Sequential`` subclass that
+    overrides ``forward`` (a skip connection, a reordering) raises a
+    ValueError, as does a parametrised layer other than a dense or plain 2-D
+    convolution.
 
     Parameters
     ----------

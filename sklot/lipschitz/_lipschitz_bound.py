@@ -48,6 +48,13 @@ def _layer_bound(layer):
     if isinstance(layer, _ONE_LIPSCHITZ):
         return 1.0
     if isinstance(layer, nn.Sequential):
+        from ._export import check_sequential_forward, has_sequential_forward
+        from .layers._container import LipschitzSequential
+
+        own = getattr(type(layer), "lipschitz_bound", None)
+        if not has_sequential_forward(layer) and own not in (None, LipschitzSequential.lipschitz_bound):
+            return float(layer.lipschitz_bound())
+        check_sequential_forward(layer)
         bound = 1.0
         for sub in layer:
             bound *= _layer_bound(sub)
@@ -68,7 +75,10 @@ def lipschitz_bound(module):
     (:func:`~sklot.lipschitz.layers.conv_lipschitz_factor`), 1 for GroupSort /
     ReLU / Flatten, pooling bounds, times the container's constant. It holds
     for the weights as they are now (not as the nominal construction says),
-    which is what makes certificates trustworthy.
+    which is what makes certificates trustworthy. An ``nn.Sequential``
+    subclass that overrides ``forward`` is not a chain of its layers: it is
+    bounded by its own ``lipschitz_bound()`` method if it has one, else a
+    ValueError is raised.
 
     Parameters
     ----------

@@ -3,9 +3,9 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.base import TorchEstimatorMixin
 from .._core.init import build_module
@@ -15,6 +15,7 @@ from ._architectures import build_network
 from ._export import export
 from ._lipschitz_bound import lipschitz_bound
 from ._net import LipschitzNet
+from ._validation import check_float32_range, check_layer_sizes
 from .losses import KRLoss
 
 __all__ = ["WassersteinKR", "wasserstein1_kr"]
@@ -53,8 +54,19 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
     distance_ : float
         KR estimate of :math:`W_1` on the fitted samples.
     critic_ : torch.nn.Module
-        Plain torch critic (exported).
+        Plain torch critic (exported, float64).
     lipschitz_bound_ : float
+        Guaranteed L2 Lipschitz bound of the critic (from its weights).
+    n_features_in_ : int
+        Dimension of the samples; ``critic``, ``score_samples`` and ``score``
+        check it.
+
+    Notes
+    -----
+    ``fit(X_source, X_target)`` takes the two samples where a supervised
+    estimator takes ``(X, y)``; pipelines and ``GridSearchCV`` pass them
+    through unchanged (a grid search needs samples of equal size, which it
+    splits row by row, and scores each split with :meth:`score`).
 
     Examples
     --------
@@ -99,14 +111,18 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    _input_kind = "two_samples"
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X_source, X_target):
         """Fit the critic between samples ``X_source`` (n, d) and ``X_target`` (m, d)."""
-        self._validate_params()
-        A = check_array(X_source, dtype=[np.float64, np.float32])
-        B = check_array(X_target, dtype=[np.float64, np.float32])
-        if A.shape[1] != B.shape[1]:
-            raise ValueError(f"X_source has {A.shape[1]} features, X_target {B.shape[1]}.")
-        self.n_features_in_ = A.shape[1]
+        if X_target is None:
+            raise ValueError("WassersteinKR.fit needs two samples: fit(X_source, X_target).")
+        A = validate_data(self, X_source, dtype=[np.float64, np.float32], reset=True)
+        B = validate_data(self, X_target, dtype=[np.float64, np.float32], reset=False)
+        check_float32_range(A, "X_source")
+        check_float32_range(B, "X_target")
+        hidden = check_layer_sizes(self.hidden_layer_sizes, default=(64, 64))
         X = np.vstack([A, B]).astype(np.float32)
         y = np.concatenate([np.ones(len(A)), -np.ones(len(B))]).astype(np.float32)
         seed = draw_seed(self.random_state)
@@ -115,7 +131,7 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
                 "mlp",
                 input_shape=(A.shape[1],),
                 n_outputs=1,
-                hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
+                hidden_layer_sizes=hidden,
                 activation=self.activation,
                 head="orthonormal",
                 lipschitz_constant=1.0,
@@ -134,20 +150,30 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
             net_class=LipschitzNet,
         )
         net.fit(X, y)
-        self.critic_ = export(net.module_)
+        # float64 inference, as in the other Lipschitz estimators
+        self.critic_ = export(net.module_).double()
         self.lipschitz_bound_ = lipschitz_bound(self.critic_)
         self.distance_ = self.score(A, B)
         return self
 
     def critic(self, X):
-        """Critic values :math:`f(x)` (1-Lipschitz up to ``lipschitz_bound_``)."""
+        """Critic values :math:`f(x)` (1-Lipschitz up to ``lipschitz_bound_``), shape (n,)."""
         import torch
 
         check_is_fitted(self)
-        X = check_array(X, dtype=np.float32)
-        mod = self.critic_.to(self._device())
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        device = self._device()
+        if next(self.critic_.parameters()).device != device:
+            self.critic_ = self.critic_.to(device)
         with torch.no_grad():
-            return mod(torch.as_tensor(X, device=self._device()))[:, 0].cpu().numpy().astype(np.float64)
+            return self.critic_(torch.as_tensor(X, device=device))[:, 0].cpu().numpy()
+
+    def score_samples(self, X):
+        r"""The critic value :math:`f(x)` of each sample (as :meth:`critic`).
+
+        ``score(A, B) == (score_samples(A).mean() - score_samples(B).mean()) / lipschitz_bound_``.
+        """
+        return self.critic(X)
 
     def score(self, X_source, X_target):
         r""":math:`(\bar f(X_{source}) - \bar f(X_{target})) / L`.
@@ -155,6 +181,13 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         On the fitted samples, a lower bound on their empirical :math:`W_1`.
         """
         return float((self.critic(X_source).mean() - self.critic(X_target).mean()) / self.lipschitz_bound_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = True  # the second sample
+        tags.non_deterministic = False
+        return tags
 
 
 def wasserstein1_kr(X_source, X_target, **kwargs):

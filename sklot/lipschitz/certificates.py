@@ -81,14 +81,22 @@ def certified_radius(logits, *, lipschitz_constant=1.0, per_class=False, y=None)
 def verified_robust_accuracy(logits, y, eps, *, lipschitz_constant=1.0, per_class=False):
     """Fraction of points correctly classified with a certified radius above ``eps``.
 
+    ``eps`` must be a finite number >= 0 (NaN or infinity raise a ValueError:
+    every comparison with NaN is false, which would report 0.0).
+
     Examples
     --------
     >>> from sklot.lipschitz.certificates import verified_robust_accuracy
     >>> verified_robust_accuracy([2.0, -0.1, 0.3], [1, 0, 0], eps=0.05)
     0.6666666666666666
     """
-    if eps < 0:
-        raise ValueError(f"eps must be >= 0; got {eps}.")
+    try:
+        eps_value = float(eps)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"eps must be a real number; got {eps!r}.") from exc
+    if not np.isfinite(eps_value) or eps_value < 0:
+        raise ValueError(f"eps must be a finite number >= 0; got {eps!r}.")
+    eps = eps_value
     r = certified_radius(logits, lipschitz_constant=lipschitz_constant, per_class=per_class, y=y)
     r = np.asarray(r.detach().cpu() if isinstance(r, torch.Tensor) else r)
     return float(np.mean(r > eps))

@@ -40,8 +40,9 @@ def test_counterfactual_reaches_target_and_respects_certificate(digits_clf, digi
     assert np.mean(clf.predict(x_t) == clf.classes_[3]) > 0.9
 
 
-def test_binary_counterfactual_one_step_for_hkr():
-    # HKR network on two separated blobs: |grad f| ~ 1, so x - f grad f reaches the boundary
+def test_binary_counterfactual_single_step_for_hkr():
+    # HKR network on two separated blobs: |grad f| ~ 1 and f is affine along most steps, so ONE step
+    # x' = x - (f(x) / |grad f|^2 + overshoot / |grad f|) grad f lands just past the boundary
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(-2, 0.5, (100, 2)), rng.normal(2, 0.5, (100, 2))]).astype(np.float32)
     y = np.repeat([0, 1], 100)
@@ -54,8 +55,20 @@ def test_binary_counterfactual_one_step_for_hkr():
         random_state=0,
         device="cpu",
     ).fit(X, y)
-    x_cf, dist = clf.counterfactual(X, max_iter=50)
-    assert (clf.predict(x_cf) != clf.predict(X)).all()
+    f = clf.decision_function(X)
     g = np.linalg.norm(clf.explain(X), axis=1)
     assert np.median(g) > 0.9  # gradient norm preserved
-    np.testing.assert_array_less(clf.certified_radius(X) * (1 - 1e-4), dist)
+    x_cf, dist = clf.counterfactual(X, max_iter=1)
+    overshoot = 1e-3  # explain.counterfactual's default
+    # one step: the distance travelled is the closed form |f| / |grad f| + overshoot
+    np.testing.assert_allclose(dist, np.abs(f) / g + overshoot, rtol=1e-6)
+    # where f is affine along the step, x' sits exactly `overshoot` past the boundary: f(x') = -sign(f) o |g|
+    landed = np.isclose(clf.decision_function(x_cf), -np.sign(f) * overshoot * g, rtol=1e-4, atol=1e-9)
+    assert landed.mean() > 0.8
+    flipped = clf.predict(x_cf) != clf.predict(X)
+    assert flipped.mean() > 0.9 and flipped[landed].all()
+    # a counterfactual never lies inside the certificate
+    np.testing.assert_array_less(clf.certified_radius(X)[flipped] * (1 - 1e-4), dist[flipped])
+    # the few points that crossed a kink are finished by further steps
+    x_cf50, _ = clf.counterfactual(X, max_iter=50)
+    assert (clf.predict(x_cf50) != clf.predict(X)).all()

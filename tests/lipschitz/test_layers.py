@@ -37,13 +37,42 @@ def test_bjorck_output_is_orthonormal(shape):
     assert torch.allclose(q, u @ vh, atol=1e-7)
 
 
-def test_bjorck_gradient_flows_and_straight_through_is_tangent():
-    w = torch.randn(5, 9, generator=_gen(2), dtype=torch.float64)
+def _polar(w):
+    u, _, vh = torch.linalg.svd(w, full_matrices=False)
+    return u @ vh
+
+
+def _tangent_projection(q, e):
+    # orthogonal projection onto the tangent space of the Stiefel manifold at q:
+    # e - sym(e q^T) q for orthonormal rows, e - q sym(q^T e) for orthonormal columns
+    def sym(a):
+        return (a + a.mT) / 2
+
+    return e - sym(e @ q.mT) @ q if q.shape[0] <= q.shape[1] else e - q @ sym(q.mT @ e)
+
+
+@pytest.mark.parametrize("shape", [(5, 9), (9, 5), (6, 6)])
+@pytest.mark.parametrize("n_iter_grad", [1, 3])
+def test_bjorck_straight_through_gradient_is_the_tangent_projection(shape, n_iter_grad):
+    # The non-differentiated iterations are passed straight through, the last n_iter_grad are
+    # differentiated at (numerically) the fixed point Q = polar(w): the gradient w.r.t. w is then the
+    # projection of the upstream gradient onto the tangent space of the Stiefel manifold at Q,
+    # which is the derivative of the polar map at Q (checked below by finite differences).
+    w = torch.randn(*shape, generator=_gen(2), dtype=torch.float64)
     w = (w / torch.linalg.matrix_norm(w, ord=2)).requires_grad_(True)
-    q = bjorck_orthonormalize(w, n_iter=30, n_iter_grad=3, tol=0.0)
-    g = torch.randn(5, 9, generator=_gen(3), dtype=torch.float64)
+    q = bjorck_orthonormalize(w, n_iter=40, n_iter_grad=n_iter_grad, tol=0.0)
+    g = torch.randn(*shape, generator=_gen(3), dtype=torch.float64)
     (q * g).sum().backward()
-    assert w.grad is not None and torch.isfinite(w.grad).all()
+    Q = _polar(w.detach())
+    expected = _tangent_projection(Q, g)
+    torch.testing.assert_close(w.grad, expected, atol=1e-12, rtol=0)
+    # not the identity: the upstream gradient has a normal component that is removed
+    assert float((g - expected).abs().max()) > 0.5
+    # the projection is the derivative of the polar map at Q (central differences, error O(t^2))
+    e = torch.randn(*shape, generator=_gen(4), dtype=torch.float64)
+    t = 1e-5
+    fd = (_polar(Q + t * e) - _polar(Q - t * e)) / (2 * t)
+    torch.testing.assert_close(fd, _tangent_projection(Q, e), atol=1e-8, rtol=0)
 
 
 def _pairs_ratio(f, shape, n=256, scale=1.0, seed=0):

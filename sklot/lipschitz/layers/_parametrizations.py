@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._bjorck import _bjorck
-from ._spectral import power_iteration
+from ._spectral import spectral_normalize
 
 __all__ = ["OrthonormalWeight", "FrobeniusWeight", "reproject_"]
 
@@ -91,15 +91,11 @@ class OrthonormalWeight(_CachedParametrization):
         return super()._key(weight) + (self.u._version,)
 
     def compute(self, weight, update=False):
-        w = weight.reshape(self.shape[0], -1)
-        u, v = power_iteration(w, self.u, self.n_power_iter)
+        w, u = spectral_normalize(weight.reshape(self.shape[0], -1), self.u, self.n_power_iter)
         if update:
             with torch.no_grad():
                 self.u.copy_(u)
-        sigma = torch.dot(u, w @ v)
-        w, ortho = _bjorck(
-            w / sigma, n_iter=self.n_iter, n_iter_grad=self.n_iter_grad, tol=self.tol, beta=self.beta
-        )
+        w, ortho = _bjorck(w, n_iter=self.n_iter, n_iter_grad=self.n_iter_grad, tol=self.tol, beta=self.beta)
         if update:
             self._stash = (ortho, weight._version)
         return (w * self.scale).reshape(weight.shape)
