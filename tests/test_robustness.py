@@ -24,97 +24,25 @@ _NOT_LISTED = "issue 18 (not an item; scale-robust numerics)"
 # (estimator, case) -> what happens now. Delete an entry when its fix is merged.
 KNOWN_FAILURES = {
     # --- ConjugateMomentSampler
-    ("ConjugateMomentSampler", "const_feature"): "issue 18 item 4: samples spread ~0.7 along a constant "
-    "feature, no warning",
-    ("ConjugateMomentSampler", "identical_rows"): "issue 18 item 4: a single repeated point is sampled "
-    "with spread ~1, no warning",
-    ("ConjugateMomentSampler", "scale_1e-20"): "issue 18 item 4: std below 1e-12 not standardised: "
-    "non-finite latent",
-    ("ConjugateMomentSampler", "scale_1e-12"): "issue 18 item 4: std below 1e-12 not standardised: "
-    "latent geometry off by 44 %",
-    ("ConjugateMomentSampler", "sample_bool"): "issue 18 item 4: sample(True) accepted",
     # --- KernelDistributionClassifier
-    ("KernelDistributionClassifier", "complex"): f"{_ITEM3}: complex bags accepted, imaginary part dropped",
-    ("KernelDistributionClassifier", "sparse"): f"{_ITEM3}: scipy-sparse bags: 'could not be converted ... "
-    "setting an array element with a sequence'",
-    ("KernelDistributionClassifier", "scale_1e-20"): f"{_ITEM3}: predictions change at bag points * 1e-20 "
-    "(agreement 0.60)",
-    ("KernelDistributionClassifier", "scale_1e+20"): f"{_ITEM3}: predictions change at bag points * 1e20 "
-    "(agreement 0.60)",
-    ("KernelDistributionClassifier", "scale_1e+39"): f"{_ITEM7_F32}: torch internal assert in "
-    "linalg.lstsq (RuntimeError)",
-    ("KernelDistributionClassifier", "offset_1e+8"): f"{_ITEM3}: predictions change at bag points + 1e8 "
-    "(agreement 0.60)",
-    ("KernelDistributionClassifier", "param_n_jobs=0"): "issue 18 item 7: n_jobs=0 accepted at fit",
     # --- KernelDistributionRegressor
-    ("KernelDistributionRegressor", "complex"): f"{_ITEM3}: complex bags accepted, imaginary part dropped",
-    ("KernelDistributionRegressor", "sparse"): f"{_ITEM3}: scipy-sparse bags: 'could not be converted ... "
-    "setting an array element with a sequence'",
-    ("KernelDistributionRegressor", "scale_1e-20"): f"{_ITEM3}: held-out R^2 0.98 -> -0.03 at bag points "
-    "* 1e-20",
-    ("KernelDistributionRegressor", "scale_1e+20"): f"{_ITEM3}: all-NaN predictions at bag points * 1e20",
-    ("KernelDistributionRegressor", "scale_1e+39"): f"{_ITEM7_F32}: torch internal assert in "
-    "linalg.lstsq (RuntimeError)",
-    ("KernelDistributionRegressor", "offset_1e+8"): f"{_ITEM3}: held-out R^2 0.98 -> -0.03 at bag points "
-    "+ 1e8",
-    ("KernelDistributionRegressor", "param_n_jobs=0"): "issue 18 item 7: n_jobs=0 accepted at fit",
     # --- LipschitzClassifier (X * c is compared with lipschitz_constant / c: the same function)
-    ("LipschitzClassifier", "scale_1e-3"): f"{_NOT_LISTED}: X * 1e-3 with lipschitz_constant * 1e3: 7.5 % "
-    "of predictions change (the constant scales the output; biases and lr stay in absolute units)",
     ("LipschitzClassifier", "scale_1e-20"): f"{_NOT_LISTED}: X * 1e-20 with lipschitz_constant * 1e20 "
     "predicts one class (agreement 0.50)",
     ("LipschitzClassifier", "scale_1e-12"): f"{_NOT_LISTED}: X * 1e-12 with lipschitz_constant * 1e12 "
     "predicts one class (agreement 0.50)",
-    ("LipschitzClassifier", "scale_1e+39"): f"{_ITEM7_F32}: surfaces as a linalg.svd LinAlgError",
     ("LipschitzClassifier", "offset_1e+8"): f"{_NOT_LISTED}: X + 1e8 predicts one class (agreement 0.50)",
-    ("LipschitzClassifier", "certified_eps_nan"): "issue 18 item 7: score_certified(eps=nan) returns 0.0",
-    ("LipschitzClassifier", "param_hidden_layer_sizes=(8.5,)"): "issue 18 item 7: hidden_layer_sizes=(8.5,) "
-    "truncated to 8",
     # --- LipschitzRegressor
     ("LipschitzRegressor", "scale_1e-3"): f"{_NOT_LISTED}: X * 1e-3 with lipschitz_constant * 1e3: held-out "
     "R^2 0.94 -> -334",
-    ("LipschitzRegressor", "scale_1e-20"): f"{_NOT_LISTED}: X * 1e-20 with lipschitz_constant * 1e20: "
-    "linalg.svd LinAlgError",
     ("LipschitzRegressor", "scale_1e-12"): f"{_NOT_LISTED}: X * 1e-12 with lipschitz_constant * 1e12: "
     "held-out R^2 -2e22",
-    ("LipschitzRegressor", "scale_1e+39"): f"{_ITEM7_F32}: surfaces as a linalg.svd LinAlgError",
     ("LipschitzRegressor", "offset_1e+8"): f"{_NOT_LISTED}: X + 1e8: held-out R^2 -7e13",
-    ("LipschitzRegressor", "y_offset_1e+3"): "issue 18 item 2: y + 1e3: held-out R^2 0.94 -> -1e6",
-    ("LipschitzRegressor", "y_scale_1e+3"): "issue 18 item 2: y * 1e3: held-out R^2 0.94 -> -0.004",
-    ("LipschitzRegressor", "param_hidden_layer_sizes=(8.5,)"): "issue 18 item 7: hidden_layer_sizes=(8.5,) "
-    "truncated to 8",
     # --- LoukasGraphEmbedder
-    ("LoukasGraphEmbedder", "complex"): f"{_NOT_LISTED}: complex node features accepted, imaginary part "
-    "dropped",
-    ("LoukasGraphEmbedder", "scale_1e+39"): f"{_ITEM7_F32}: 'node features x contain NaN or infinite "
-    "values' for finite features",
-    ("LoukasGraphEmbedder", "param_n_jobs=0"): "issue 18 item 7: n_jobs=0 accepted at fit (fails only at "
-    "transform)",
     # --- MeanEmbedding
-    ("MeanEmbedding", "complex"): f"{_ITEM3}: complex bags accepted, imaginary part dropped",
-    ("MeanEmbedding", "sparse"): f"{_ITEM3}: scipy-sparse bags: unclear 'could not be converted' error",
-    ("MeanEmbedding", "scale_1e+39"): f"{_ITEM7_F32}: non-finite embedding",
-    ("MeanEmbedding", "offset_1e+8"): f"{_ITEM3}: embedding geometry lost at bag points + 1e8 (float32 "
-    "phases)",
     # --- SinkhornPotentialEmbedding
-    ("SinkhornPotentialEmbedding", "complex"): f"{_ITEM3}: complex bags accepted, imaginary part dropped",
-    ("SinkhornPotentialEmbedding", "sparse"): f"{_ITEM3}: scipy-sparse bags: unclear 'could not be "
-    "converted' error",
-    ("SinkhornPotentialEmbedding", "offset_1e+8"): f"{_ITEM3}: potentials off by 13 % at bag points + 1e8 "
-    "(cancellation in the squared cost)",
-    ("SinkhornPotentialEmbedding", "param_n_jobs=0"): "issue 18 item 7: n_jobs=0 accepted at fit",
     # --- SlicedWassersteinEmbedding
-    ("SlicedWassersteinEmbedding", "complex"): f"{_ITEM3}: complex bags accepted, imaginary part dropped",
-    ("SlicedWassersteinEmbedding", "sparse"): f"{_ITEM3}: scipy-sparse bags: unclear 'could not be "
-    "converted' error",
-    ("SlicedWassersteinEmbedding", "scale_1e+39"): f"{_ITEM7_F32}: non-finite embedding",
-    ("SlicedWassersteinEmbedding", "offset_1e+8"): f"{_ITEM3}: embedding geometry off by 65 % at bag "
-    "points + 1e8 (float32 projections)",
     # --- TacoTransformer
-    ("TacoTransformer", "scale_1e-3"): "issue 18 item 5: X * 1e-3 removes another concept",
-    ("TacoTransformer", "scale_1e-20"): "issue 18 item 5: X * 1e-20 removes another concept",
-    ("TacoTransformer", "scale_1e-12"): "issue 18 item 5: X * 1e-12 removes another concept",
-    ("TacoTransformer", "scale_1e+39"): "issue 18 item 5: X * 1e39 removes another concept",
 }
 
 PASSING = ("correct", "clear error", "warned")

@@ -9,7 +9,58 @@ import sys
 
 import numpy as np
 
-__all__ = ["check_bags", "check_point_weight", "check_graphs"]
+__all__ = [
+    "check_bags",
+    "check_point_weight",
+    "check_graphs",
+    "check_float32_range",
+    "N_JOBS_CONSTRAINT",
+]
+
+
+def _n_jobs_constraint():
+    # joblib's convention for n_jobs: -1 all cores, -2 all but one, ...; 0 has no meaning.
+    from sklearn.utils._param_validation import Interval
+
+    return [
+        Interval(numbers.Integral, None, -1, closed="right"),
+        Interval(numbers.Integral, 1, None, closed="left"),
+        None,
+    ]
+
+
+#: ``_parameter_constraints`` entry of every ``n_jobs`` parameter in sklot.
+N_JOBS_CONSTRAINT = _n_jobs_constraint()
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X, name="X"):
+    """Raise a ValueError when finite values of ``X`` would overflow to inf in float32.
+
+    sklot's torch modules compute in float32: a value above about 3.4e38 in magnitude,
+    finite in float64, would become infinite and surface later as a
+    non-finite weight. ``X`` is assumed finite (``validate_data`` checks it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklot._core.validation import check_float32_range
+    >>> check_float32_range(np.array([[1.0, 1e39]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has values up to 1e+39 in magnitude, beyond float32's range (3.4e+38), in which \
+sklot's torch modules compute; rescale X (e.g. StandardScaler).
+    """
+    X = np.asarray(X)
+    if X.dtype.kind == "f" and X.dtype.itemsize > 4 and X.size:
+        peak = float(np.max(np.abs(X)))
+        if peak > _FLOAT32_MAX:
+            raise ValueError(
+                f"{name} has values up to {peak:.3g} in magnitude, beyond float32's range "
+                f"({_FLOAT32_MAX:.2g}), in which sklot's torch modules compute; "
+                f"rescale {name} (e.g. StandardScaler)."
+            )
 
 
 def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
@@ -213,8 +264,12 @@ def check_graphs(graphs, *, min_nodes=1, min_graphs=1):
         if x is not None:
             if x.shape[0] != n:
                 raise ValueError(f"graph {i}: x has {x.shape[0]} rows but the graph has {n} nodes.")
-            if not torch.isfinite(x.float()).all():
+            if x.is_complex():
+                raise ValueError(f"graph {i}: node features x are complex; they must be real-valued.")
+            if x.is_floating_point() and not torch.isfinite(x).all():
                 raise ValueError(f"graph {i}: node features x contain NaN or infinite values.")
+            if x.is_floating_point():
+                check_float32_range(x.detach().cpu().numpy(), name=f"graph {i}: node features x")
         out.append(g)
     return out
 

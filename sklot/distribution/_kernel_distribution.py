@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
 from .._core.random import draw_seed, numpy_generator
-from .._core.validation import check_bags, check_point_weight
+from .._core.validation import N_JOBS_CONSTRAINT, check_bags, check_point_weight
 from ._kernel_ridge import (
     NystroemRidgeAccumulator,
     gaussian_kernel,
@@ -52,7 +52,7 @@ class _KernelDistributionBase(TorchEstimatorMixin, BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from .._core.random import numpy_generator
-from .._core.validation import check_bags, check_point_weight
+from .._core.validation import N_JOBS_CONSTRAINT, check_bags, check_point_weight
 from ._embedding_base import BagEmbeddingMixin
 from ._sinkhorn_potentials import sinkhorn_potential
 
@@ -111,7 +111,7 @@ class SinkhornPotentialEmbedding(BagEmbeddingMixin):
         "reg": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.base import TorchEstimatorMixin
 from .._core.random import draw_seed, torch_generator
 from .._core.training import SklotNet, make_net
-from .._core.validation import check_graphs
+from .._core.validation import N_JOBS_CONSTRAINT, check_graphs
 
 __all__ = ["LoukasGraphEmbedder"]
 
@@ -194,12 +194,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         "device": "no_validation",
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        # joblib's convention: -1 all cores, -2 all but one, ...; 0 has no meaning
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
+        "n_jobs": N_JOBS_CONSTRAINT,
     }
 
     def __init__(
