@@ -14,6 +14,7 @@ __all__ = [
     "check_point_weight",
     "check_graphs",
     "check_float32_range",
+    "check_float32_resolution",
     "N_JOBS_CONSTRAINT",
 ]
 
@@ -62,6 +63,39 @@ sklot's torch modules compute; rescale X (e.g. StandardScaler).
                 f"rescale {name} (e.g. StandardScaler)."
             )
 
+
+
+def check_float32_resolution(X, name="X", *, max_loss=1e-2):
+    """Raise a ValueError when casting ``X`` to float32 would erase its variation.
+
+    A large common offset (e.g. ``X + 1e8``) leaves float64 data intact but, in
+    float32 (24-bit significand), rounds every value to a grid of spacing
+    :math:`|X|_\\infty 2^{-23}`: when that spacing exceeds ``max_loss`` times the
+    spread (standard deviation) of ``X``, the data a float32 module sees is no
+    longer the user's. ``X`` is assumed finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklot._core.validation import check_float32_resolution
+    >>> check_float32_resolution(np.arange(6.0).reshape(3, 2))
+    >>> check_float32_resolution(np.arange(6.0).reshape(3, 2) + 1e8)
+    Traceback (most recent call last):
+    ...
+    ValueError: X varies by 1.71 around values up to 1e+08: float32 precision at that magnitude (12)...
+    """
+    X = np.asarray(X)
+    if X.dtype.kind != "f" or X.dtype.itemsize <= 4 or X.size < 2:
+        return
+    peak = float(np.max(np.abs(X)))
+    spread = float(np.std(X))
+    ulp = peak * 2.0**-23
+    if spread > 0 and ulp > max_loss * spread:
+        raise ValueError(
+            f"{name} varies by {spread:.3g} around values up to {peak:.3g}: float32 precision at that "
+            f"magnitude ({ulp:.2g}), in which sklot's torch modules compute, would erase that variation; "
+            f"centre {name} first (e.g. StandardScaler)."
+        )
 
 def check_bags(X, *, dtype=np.float64, n_features=None, min_bags=1):
     """Validate a collection of bags (finite samples of distributions).

@@ -13,6 +13,7 @@ from ._architectures import build_network
 from ._export import export
 from ._lipschitz_bound import lipschitz_bound
 from ._net import LipschitzNet
+from .._core.validation import check_float32_resolution
 from ._validation import check_float32_range, check_layer_sizes
 
 
@@ -60,6 +61,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         # on the batch a sample arrives in and certificates lose no precision
         if reset:
             check_float32_range(X, "X")
+            check_float32_resolution(X, "X")
         return X.astype(np.float32 if reset else np.float64, copy=False), y
 
     def _hidden_sizes(self):
