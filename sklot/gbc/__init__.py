@@ -3,10 +3,27 @@
 * :class:`GbcGraph`, :class:`GbcVertex`, :class:`GbcEdge`, :class:`Description`, :class:`Bbox`:
   pydantic v2 models of the official JSON format, validated (a DAG rooted at the image vertex
   ``""``, edge texts in their source's captions, bboxes in ``[0, 1]``), unknown fields kept;
-* :func:`read_gbc` / :func:`write_gbc`: JSON Lines, plain or gzip.
+* :func:`read_gbc` / :func:`write_gbc`: JSON Lines, plain or gzip;
+* :func:`to_networkx` / :func:`to_pyg`: a networkx multigraph, a torch_geometric ``Data`` whose
+  node features are caption embedding + bbox + node type (:func:`hashing_text_encoder` needs no
+  download).
 """
 
+from ._convert import VERTEX_LABELS, hashing_text_encoder, to_networkx, to_pyg, vertex_caption
 from ._io import read_gbc, write_gbc
 from ._schema import Bbox, Description, GbcEdge, GbcGraph, GbcVertex
 
-__all__ = ["Bbox", "Description", "GbcEdge", "GbcGraph", "GbcVertex", "read_gbc", "write_gbc"]
+__all__ = [
+    "VERTEX_LABELS",
+    "Bbox",
+    "Description",
+    "GbcEdge",
+    "GbcGraph",
+    "GbcVertex",
+    "hashing_text_encoder",
+    "read_gbc",
+    "to_networkx",
+    "to_pyg",
+    "vertex_caption",
+    "write_gbc",
+]
