@@ -6,11 +6,14 @@
 * :func:`read_gbc` / :func:`write_gbc`: JSON Lines, plain or gzip;
 * :func:`to_networkx` / :func:`to_pyg`: a networkx multigraph, a torch_geometric ``Data`` whose
   node features are caption embedding + bbox + node type (:func:`hashing_text_encoder` needs no
-  download).
+  download);
+* :func:`multi_positive_clip_loss`: the multi-positive contrastive loss (CLIP when every image has
+  one caption).
 """
 
 from ._convert import VERTEX_LABELS, hashing_text_encoder, to_networkx, to_pyg, vertex_caption
 from ._io import read_gbc, write_gbc
+from ._loss import multi_positive_clip_loss
 from ._schema import Bbox, Description, GbcEdge, GbcGraph, GbcVertex
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "GbcGraph",
     "GbcVertex",
     "hashing_text_encoder",
+    "multi_positive_clip_loss",
     "read_gbc",
     "to_networkx",
     "to_pyg",
