@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from sklot.gbc import Bbox, GbcGraph, read_gbc, write_gbc
+from sklot.gbc import Bbox, GbcGraph, GbcVertex, read_gbc, write_gbc
 
 from ._graphs import horse_graph
 
@@ -157,6 +157,20 @@ def test_rejects_bad_bbox(side, value, rule):
     g = horse_graph()
     _vertex(g, "horse")["bbox"][side] = value
     _rejects(g, "horse", rule)
+
+
+def test_vertex_alone_names_itself():
+    with pytest.raises(ValueError, match=r"vertex 'cat': bbox: .*rule: left <= right"):
+        GbcVertex.model_validate({"vertex_id": "cat", "label": "entity", "bbox": {"left": 0.5, "right": 0.1}})
+
+
+def test_json_errors_name_the_vertex():
+    g = horse_graph()
+    _vertex(g, "trees_0")["bbox"]["bottom"] = 2.0
+    with pytest.raises(ValueError, match=r"vertex 'trees_0': bbox: .*rule: bbox in \[0, 1\]"):
+        GbcGraph.model_validate_json(json.dumps(g))
+    with pytest.raises(ValueError, match="Invalid JSON"):
+        GbcGraph.model_validate_json("{not json")
 
 
 def test_bbox_alone_is_checked():
