@@ -36,6 +36,18 @@ def multi_positive_clip_loss(image_features, text_features, text_to_image, tempe
     Returns
     -------
     loss : torch.Tensor (scalar)
+
+    Examples
+    --------
+    Two images, the first with two captions:
+
+    >>> import torch
+    >>> from sklot.gbc import multi_positive_clip_loss
+    >>> images = torch.eye(2)
+    >>> texts = torch.eye(2)[[0, 0, 1]]
+    >>> loss = multi_positive_clip_loss(images, texts, torch.tensor([0, 0, 1]), temperature=1.0)
+    >>> round(loss.item(), 4)
+    0.51
     """
     import torch
     import torch.nn.functional as F

@@ -147,6 +147,23 @@ class GbcGraph(_VertexNamedErrors, BaseModel):
       and by the vertex it enters in ``in_edges`` (the two lists agree);
     * every edge's text occurs (case-insensitively) in one of its source vertex's captions;
     * every bbox lies in ``[0, 1]`` with ``left <= right`` and ``top <= bottom``.
+
+    Examples
+    --------
+    >>> from sklot.gbc import GbcGraph
+    >>> edge = {"source": "", "text": "cube", "target": "cube"}
+    >>> root = {"vertex_id": "", "label": "image", "out_edges": [edge],
+    ...         "descs": [{"text": "a red cube", "label": "short"}]}
+    >>> cube = {"vertex_id": "cube", "label": "entity", "in_edges": [edge],
+    ...         "bbox": {"left": 0.2, "top": 0.1, "right": 0.6, "bottom": 0.5}}
+    >>> graph = GbcGraph.model_validate({"vertices": [root, cube], "img_size": [64, 64]})
+    >>> graph.vertices[1].bbox.right, graph.img_size
+    (0.6, [64, 64])
+    >>> cube["bbox"]["right"] = 0.1
+    >>> GbcGraph.model_validate({"vertices": [root, cube]})
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid GbcGraph: vertex 'cube': bbox: bbox left=0.2 > right=0.1 (rule: left <= right)
     """
 
     model_config = _KEEP_EXTRAS
