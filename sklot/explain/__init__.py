@@ -5,6 +5,7 @@ a ``torch.nn.Module`` or a fitted skorch-style wrapper (its ``module_``).
 """
 
 from ._attribution import deletion_auc, insertion_auc, max_sensitivity, mu_fidelity, sparseness
+from ._baselines import integrated_gradients, saliency, smoothgrad
 from ._counterfactual import counterfactual_radius_ratio, counterfactual_realism, counterfactual_success
 
 __all__ = [
@@ -16,4 +17,7 @@ __all__ = [
     "counterfactual_success",
     "counterfactual_radius_ratio",
     "counterfactual_realism",
+    "saliency",
+    "smoothgrad",
+    "integrated_gradients",
 ]

@@ -267,7 +267,7 @@ def max_sensitivity(model, X, explanations, y=None, *, explain_func=None, radius
         raise ValueError(f"radius must be a positive number; got {radius!r}.")
     if not (isinstance(n_samples, Integral) and n_samples >= 1):
         raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
-    n, shape = len(X), X.shape[1:]
+    n = len(X)
     rng = check_random_state(random_state)
     x_all = view.tensor(X)
     cls_all = view.target(x_all, y)
@@ -298,7 +298,7 @@ def max_sensitivity(model, X, explanations, y=None, *, explain_func=None, radius
 
 
 def sparseness(model, X, explanations, y=None):
-    r"""Sparseness: Gini index of :math:`|e|` (Chalasani, Chen, Chowdhury, Wu and Jha 2020, ICML): higher is sparser.
+    r"""Sparseness: Gini index of :math:`|e|` (Chalasani et al. 2020, ICML): higher is sparser.
 
     .. math::
         G(e) = \frac{\sum_{i=1}^{d} (2i - d - 1)\, a_{(i)}}{d \sum_{i=1}^{d} a_{(i)}}, \qquad

@@ -19,7 +19,9 @@ def _check_pair(X, X_cf):
     X = np.asarray(X, dtype=np.float64)
     X_cf = np.asarray(X_cf, dtype=np.float64)
     if X.shape != X_cf.shape or X.ndim < 2:
-        raise ValueError(f"X and X_cf must have the same shape (n_samples, ...); got {X.shape} and {X_cf.shape}.")
+        raise ValueError(
+            f"X and X_cf must have the same shape (n_samples, ...); got {X.shape} and {X_cf.shape}."
+        )
     return X.reshape(len(X), -1), X_cf.reshape(len(X_cf), -1)
 
 
@@ -55,6 +57,8 @@ def counterfactual_radius_ratio(X, X_cf, radius):
 
     At least 1 wherever the counterfactual changed the prediction, if ``radius`` is a valid
     certificate (a theorem: no input closer than :math:`r(x)` has another class).
+    (``LipschitzClassifier.counterfactual`` flags points already of the target class as reached,
+    at distance 0: exclude them.)
 
     Parameters
     ----------

@@ -333,5 +333,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         if target is not None:
             t = np.broadcast_to(np.asarray(target), (len(X),))
             t = torch.as_tensor(self._label_encoder.transform(t), device=self._device())
-        x_cf, dist, reached = _explain.counterfactual(mod, self._to_tensor(X), t, max_iter=max_iter, clip=clip)
+        x_cf, dist, reached = _explain.counterfactual(
+            mod, self._to_tensor(X), t, max_iter=max_iter, clip=clip
+        )
         return x_cf.cpu().numpy(), dist.cpu().numpy().astype(np.float64), reached.cpu().numpy()

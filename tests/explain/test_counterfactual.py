@@ -52,4 +52,5 @@ def test_counterfactual_metric_inputs():
         counterfactual_radius_ratio(X, np.zeros((3, 3)), np.ones(3))
     with pytest.raises(ValueError, match="radius"):
         counterfactual_radius_ratio(X, X, -np.ones(3))
-    np.testing.assert_array_equal(counterfactual_radius_ratio(X, X + [3.0, 4.0], [1.0, 5.0, 2.5]), [5.0, 1.0, 2.0])
+    ratio = counterfactual_radius_ratio(X, X + [3.0, 4.0], [1.0, 5.0, 2.5])  # moved by 5
+    np.testing.assert_array_equal(ratio, [5.0, 1.0, 2.0])

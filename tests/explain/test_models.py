@@ -20,7 +20,8 @@ def test_lipschitz_classifier_is_its_exported_module(lipschitz_clf, digits_split
                        (mu_fidelity, {"random_state": 0, "n_subsets": 32}),
                        (max_sensitivity, {"random_state": 0, "n_samples": 3})]:
         a = metric(clf, X, E, **kw)
-        np.testing.assert_allclose(a, metric(mod, X.astype(np.float64), E, **kw), rtol=1e-9, err_msg=metric.__name__)
+        b = metric(mod, X.astype(np.float64), E, **kw)
+        np.testing.assert_allclose(a, b, rtol=1e-9, err_msg=metric.__name__)
         # y given as the classifier's labels is encoded; the predicted class is the default
         pred = clf.predict(X)
         np.testing.assert_allclose(metric(clf, X, E, y=pred, **kw), a, rtol=1e-9, err_msg=metric.__name__)
