@@ -30,6 +30,8 @@ class TorchClassifierView:
             module = model
         elif hasattr(type(model), "_exported"):  # sklot Lipschitz classifier
             check_is_fitted(model)
+            if not hasattr(model, "classes_"):
+                raise TypeError(f"model must be a classifier; {type(model).__name__} has no classes_.")
             module, _ = model._exported()
             self.classes = np.asarray(model.classes_)
         elif hasattr(model, "module"):  # skorch: fitted when module_ exists

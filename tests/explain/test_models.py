@@ -33,10 +33,17 @@ def test_lipschitz_classifier_is_its_exported_module(lipschitz_clf, digits_split
     assert np.mean(deletion_auc(clf, X, E, n_steps=16)) < np.mean(deletion_auc(clf, X, R, n_steps=16))
 
 
-def test_unfitted_models_raise():
+def test_unfitted_models_and_regressors_raise():
     X = np.zeros((2, 4))
     with pytest.raises(NotFittedError):
         deletion_auc(LipschitzClassifier(), X, X)
+    from sklot.lipschitz import LipschitzRegressor
+
+    rng = np.random.default_rng(0)
+    reg = LipschitzRegressor(hidden_layer_sizes=(4,), max_epochs=1, random_state=0, device="cpu")
+    reg.fit(rng.normal(size=(20, 4)), rng.normal(size=20))
+    with pytest.raises(TypeError, match="classifier"):
+        deletion_auc(reg, X, X)
     skorch = pytest.importorskip("skorch")
     net = skorch.NeuralNetClassifier(torch.nn.Linear(4, 2))
     with pytest.raises(NotFittedError):
