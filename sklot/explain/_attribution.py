@@ -142,8 +142,9 @@ def insertion_auc(model, X, explanations, y=None, *, baseline=0.0, n_steps=None,
                                score=score, batch_size=batch_size, insert=True)
 
 
-deletion_auc.__doc__ += _CURVE_DOC
-insertion_auc.__doc__ += _CURVE_DOC
+if deletion_auc.__doc__ is not None:  # None under python -OO
+    deletion_auc.__doc__ += _CURVE_DOC
+    insertion_auc.__doc__ += _CURVE_DOC
 
 
 def _subset_size(subset_size, d):
