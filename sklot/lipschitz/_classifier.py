@@ -320,7 +320,11 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         -------
         X_cf : ndarray shaped like ``X``
         distance : ndarray of shape (n,)
-            L2 distance between ``X`` and ``X_cf``; never below the certified radius.
+            L2 distance between ``X`` and ``X_cf``; never below the certified radius where
+            ``reached``.
+        reached : ndarray of bool, shape (n,)
+            Whether ``X_cf`` is classified as the target after at most ``max_iter`` steps
+            (points already of the target class count as reached, at distance 0).
         """
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
@@ -329,5 +333,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         if target is not None:
             t = np.broadcast_to(np.asarray(target), (len(X),))
             t = torch.as_tensor(self._label_encoder.transform(t), device=self._device())
-        x_cf, dist, _ = _explain.counterfactual(mod, self._to_tensor(X), t, max_iter=max_iter, clip=clip)
-        return x_cf.cpu().numpy(), dist.cpu().numpy().astype(np.float64)
+        x_cf, dist, reached = _explain.counterfactual(
+            mod, self._to_tensor(X), t, max_iter=max_iter, clip=clip
+        )
+        return x_cf.cpu().numpy(), dist.cpu().numpy().astype(np.float64), reached.cpu().numpy()

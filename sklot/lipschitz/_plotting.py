@@ -12,7 +12,7 @@ def plot_explanations(clf, X, image_shape, class_names=None, path=None, n=6, clo
 
     X = X[:n]
     sal = clf.explain(X).reshape(len(X), *image_shape[-2:])
-    x_cf, dist = clf.counterfactual(X, clip=(float(X.min()), float(X.max())))
+    x_cf, dist, reached = clf.counterfactual(X, clip=(float(X.min()), float(X.max())))
     radius = clf.certified_radius(X)
     pred, pred_cf = clf.predict(X), clf.predict(x_cf)
     names = (lambda c: class_names[c]) if class_names is not None else str
@@ -26,7 +26,8 @@ def plot_explanations(clf, X, image_shape, class_names=None, path=None, n=6, clo
         axes[0, i].set_title(f"{names(pred[i])}\nr={radius[i]:.2f}", fontsize=8)
         im = axes[1, i].imshow(sal[i], cmap="coolwarm", vmin=-v, vmax=v)
         axes[2, i].imshow(x_cf[i].reshape(image_shape[-2:]), cmap="gray")
-        axes[2, i].set_title(f"-> {names(pred_cf[i])}\nd={dist[i]:.2f}", fontsize=8)
+        mark = "" if reached[i] else " (not reached)"
+        axes[2, i].set_title(f"-> {names(pred_cf[i])}{mark}\nd={dist[i]:.2f}", fontsize=8)
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])

@@ -30,14 +30,16 @@ def test_counterfactual_reaches_target_and_respects_certificate(digits_clf, digi
     _, Xte, _, _ = digits_split
     X = Xte[:30]
     clf = digits_clf
-    x_cf, dist = clf.counterfactual(X)
-    reached = clf.predict(x_cf) != clf.predict(X)
+    x_cf, dist, reached = clf.counterfactual(X)
+    # the flag is the runner-up target reached, and the runner-up differs from the prediction
+    np.testing.assert_array_equal(reached, clf.predict(x_cf) != clf.predict(X))
     assert reached.mean() > 0.9
     np.testing.assert_allclose(dist, np.linalg.norm(x_cf - X, axis=1), rtol=1e-5)
     # a counterfactual is an adversarial example: never inside the certified radius
     assert (dist[reached] >= clf.certified_radius(X)[reached] * (1 - 1e-4)).all()
-    x_t, _ = clf.counterfactual(X, target=clf.classes_[3])
-    assert np.mean(clf.predict(x_t) == clf.classes_[3]) > 0.9
+    x_t, _, reached_t = clf.counterfactual(X, target=clf.classes_[3])
+    np.testing.assert_array_equal(reached_t, clf.predict(x_t) == clf.classes_[3])
+    assert reached_t.mean() > 0.9
 
 
 def test_binary_counterfactual_single_step_for_hkr():
@@ -58,7 +60,7 @@ def test_binary_counterfactual_single_step_for_hkr():
     f = clf.decision_function(X)
     g = np.linalg.norm(clf.explain(X), axis=1)
     assert np.median(g) > 0.9  # gradient norm preserved
-    x_cf, dist = clf.counterfactual(X, max_iter=1)
+    x_cf, dist, reached = clf.counterfactual(X, max_iter=1)
     overshoot = 1e-3  # explain.counterfactual's default
     # one step: the distance travelled is the closed form |f| / |grad f| + overshoot
     np.testing.assert_allclose(dist, np.abs(f) / g + overshoot, rtol=1e-6)
@@ -66,9 +68,10 @@ def test_binary_counterfactual_single_step_for_hkr():
     landed = np.isclose(clf.decision_function(x_cf), -np.sign(f) * overshoot * g, rtol=1e-4, atol=1e-9)
     assert landed.mean() > 0.8
     flipped = clf.predict(x_cf) != clf.predict(X)
+    np.testing.assert_array_equal(reached, flipped)
     assert flipped.mean() > 0.9 and flipped[landed].all()
     # a counterfactual never lies inside the certificate
     np.testing.assert_array_less(clf.certified_radius(X)[flipped] * (1 - 1e-4), dist[flipped])
     # the few points that crossed a kink are finished by further steps
-    x_cf50, _ = clf.counterfactual(X, max_iter=50)
-    assert (clf.predict(x_cf50) != clf.predict(X)).all()
+    x_cf50, _, reached50 = clf.counterfactual(X, max_iter=50)
+    assert reached50.all() and (clf.predict(x_cf50) != clf.predict(X)).all()
