@@ -8,6 +8,7 @@ from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
 from .._core.random import draw_seed
 from .._core.validation import check_bags, check_point_weight
+from ._bag_batches import iter_bag_batches, write_rows
 
 __all__ = ["BagEmbeddingMixin", "pooled_location_scale"]
 
@@ -120,6 +121,31 @@ class BagEmbeddingMixin(
         if self.batch_size is None:
             return DEFAULT_MAX_ELEMENTS
         return self.batch_size * max(b.shape[0] for b in bags) * self._width
+
+    def _embed_in_batches(self, bags, weights, device, embed_batch):
+        """Rows ``embed_batch(points, weights, n_points)`` of every bag, standardised, in batches.
+
+        The one batching loop of the sliced and mean embeddings: bags are padded into
+        device batches of standardised points (:func:`iter_bag_batches`) and each
+        batch's rows are written in place; progress is printed when ``verbose``.
+        """
+        import torch
+
+        out = torch.empty((len(bags), self._n_features_out), dtype=torch.float32, device=device)
+        done = 0
+        for idx, points, w, n_points in iter_bag_batches(
+            bags,
+            weights,
+            width=self._width,
+            max_elements=self._max_elements(bags),
+            device=device,
+            location=self.location_,
+            scale=self.scale_,
+        ):
+            write_rows(out, idx, embed_batch(points, w, n_points))
+            done += len(idx)
+            self._log(done, len(bags))
+        return out
 
     def _log(self, done, total):
         if self.verbose:

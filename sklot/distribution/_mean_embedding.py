@@ -7,7 +7,6 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from .._core.random import numpy_generator, torch_generator
-from ._bag_batches import iter_bag_batches, write_rows
 from ._embedding_base import BagEmbeddingMixin
 from ._fourier_mean_embedding import random_fourier_mean_embedding
 
@@ -159,18 +158,11 @@ class MeanEmbedding(BagEmbeddingMixin):
         # w^T x = (s w)^T (x - c)/s + w^T c: features of the standardised points with
         # frequencies s w, the constant phase w^T c dropped (see the class docstring)
         freqs = torch.as_tensor(self.frequencies_ * self.scale_, dtype=torch.float32, device=device)
-        out = torch.empty((len(bags), self._n_features_out), dtype=torch.float32, device=device)
-        done = 0
-        for idx, points, w, n_points in iter_bag_batches(
+        return self._embed_in_batches(
             bags,
             weights,
-            width=self._width,
-            max_elements=self._max_elements(bags),
-            device=device,
-            location=self.location_,
-            scale=self.scale_,
-        ):
-            write_rows(out, idx, random_fourier_mean_embedding(points, freqs, weights=w, n_points=n_points))
-            done += len(idx)
-            self._log(done, len(bags))
-        return out
+            device,
+            lambda points, w, n_points: random_fourier_mean_embedding(
+                points, freqs, weights=w, n_points=n_points
+            ),
+        )

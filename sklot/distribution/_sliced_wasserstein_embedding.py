@@ -7,7 +7,6 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core.random import torch_generator
-from ._bag_batches import iter_bag_batches, write_rows
 from ._embedding_base import BagEmbeddingMixin
 from ._sliced_quantiles import quantile_bin_edges, sliced_quantile_embedding
 
@@ -162,24 +161,11 @@ class SlicedWassersteinEmbedding(BagEmbeddingMixin):
 
     def _embed(self, bags, weights, device):
         directions = torch.as_tensor(self.directions_, dtype=torch.float32, device=device)
-        out = torch.empty((len(bags), self._n_features_out), dtype=torch.float32, device=device)
-        done = 0
-        for idx, points, w, n_points in iter_bag_batches(
+        return self._embed_in_batches(
             bags,
             weights,
-            width=self._width,
-            max_elements=self._max_elements(bags),
-            device=device,
-            location=self.location_,
-            scale=self.scale_,
-        ):
-            write_rows(
-                out,
-                idx,
-                sliced_quantile_embedding(
-                    points, directions, self.quantile_edges_, weights=w, n_points=n_points
-                ),
-            )
-            done += len(idx)
-            self._log(done, len(bags))
-        return out
+            device,
+            lambda points, w, n_points: sliced_quantile_embedding(
+                points, directions, self.quantile_edges_, weights=w, n_points=n_points
+            ),
+        )
