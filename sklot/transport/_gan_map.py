@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -89,6 +90,10 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         :math:`\varepsilon`.
     n_critic : int, default=5
         Critic steps per generator step.
+    bidirectional : bool, default=False
+        Also fit the map from the target to the source (the same game, samples swapped, its own
+        seed) and give :meth:`inverse_transform` (asked for by POT users, POT issue #193). Doubles
+        the fit time.
     max_epochs : int, default=100
         Passes over the source sample (one generator step per minibatch).
     batch_size : int, default=256
@@ -117,6 +122,9 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         One row per epoch: ``train_loss`` (generator objective), ``w1`` (critic's KR estimate of
         :math:`W_1(T\#\mu, \nu)` in standardised units) and ``transport_cost``
         (:math:`\frac1n\sum_i |x_i - T(x_i)|^2`, standardised units).
+    inverse_generator_, inverse_critic_, inverse_history_ : as above, for the map from Y to X
+        Only with ``bidirectional=True``; so are ``inverse_lipschitz_constant_`` and
+        ``inverse_lipschitz_bound_``.
     shift_ : ndarray of shape (n_features,)
     scale_ : float
         The standardisation: :math:`T(x) = \text{shift} + s\, G((x - \text{shift}) / s)`.
@@ -145,6 +153,7 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         "hidden_layer_sizes": ["array-like"],
         "cost_weight": [Interval(Real, 0, None, closed="left")],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -162,6 +171,7 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         hidden_layer_sizes=(64, 64),
         cost_weight=0.1,
         n_critic=5,
+        bidirectional=False,
         max_epochs=100,
         batch_size=256,
         lr=3e-3,
@@ -173,6 +183,7 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cost_weight = cost_weight
         self.n_critic = n_critic
+        self.bidirectional = bidirectional
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -197,17 +208,11 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         -------
         self
         """
-        import torch
-
         X, Y = self._check_pair(X, Y, reset=True)
         check_float32_range(X, "X")
         check_float32_range(Y, "Y")
         hidden = check_layer_sizes(self.hidden_layer_sizes, default=(64, 64))
-        d = X.shape[1]
-        if self.lipschitz_constant == "auto":
-            self.lipschitz_constant_ = auto_lipschitz_constant(X, Y)
-        else:
-            self.lipschitz_constant_ = float(self.lipschitz_constant)
+        self.lipschitz_constant_ = self._resolve_constant(X, Y)
         both = np.vstack([X, Y])
         self.shift_ = both.mean(0)
         scale = float(np.sqrt(np.mean(np.var(both, axis=0))))
@@ -217,17 +222,41 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         Zx = ((X - self.shift_) / scale).astype(np.float32)
         Zy = ((Y - self.shift_) / scale).astype(np.float32)
         check_float32_resolution(Zx, "X")
+        check_float32_resolution(Zy, "Y")
         seed = draw_seed(self.random_state)
+        self.generator_, self.critic_, self.history_ = self._fit_direction(
+            Zx, Zy, self.lipschitz_constant_, hidden, seed
+        )
+        self.n_iter_ = len(self.history_)
+        self.lipschitz_bound_ = lipschitz_bound(self.generator_)
+        if self.bidirectional:
+            # the map from nu to mu: the same game with the samples swapped, its own seed
+            self.inverse_lipschitz_constant_ = self._resolve_constant(Y, X)
+            self.inverse_generator_, self.inverse_critic_, self.inverse_history_ = self._fit_direction(
+                Zy, Zx, self.inverse_lipschitz_constant_, hidden, seed + 7
+            )
+            self.inverse_lipschitz_bound_ = lipschitz_bound(self.inverse_generator_)
+        else:
+            for name in ("inverse_generator_", "inverse_critic_", "inverse_history_"):
+                self.__dict__.pop(name, None)
+        return self
+
+    def _resolve_constant(self, X, Y):
+        if isinstance(self.lipschitz_constant, str):  # "auto"
+            return auto_lipschitz_constant(X, Y)
+        return float(self.lipschitz_constant)
+
+    def _fit_direction(self, Zs, Zt, L, hidden, seed):
+        """Train the generator / critic game from standardised ``Zs`` to ``Zt``; exported float64 nets."""
+        import torch
+
+        d = Zs.shape[1]
 
         def build():
             net_kw = dict(input_shape=(d,), hidden_layer_sizes=hidden, head="orthonormal")
             return GeneratorCritic(
                 build_network(
-                    "mlp",
-                    n_outputs=d,
-                    activation=GENERATOR_ACTIVATION,
-                    lipschitz_constant=self.lipschitz_constant_,
-                    **net_kw,
+                    "mlp", n_outputs=d, activation=GENERATOR_ACTIVATION, lipschitz_constant=L, **net_kw
                 ),
                 build_network(
                     "mlp", n_outputs=1, activation=CRITIC_ACTIVATION, lipschitz_constant=1.0, **net_kw
@@ -241,7 +270,7 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
             device=device,
             seed=seed,
             max_epochs=self.max_epochs,
-            batch_size=min(self.batch_size, len(Zx)),
+            batch_size=min(self.batch_size, len(Zs)),
             lr=self.lr,
             verbose=self.verbose,
             net_class=TransportGANNet,
@@ -250,32 +279,48 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
             optimizer_kwargs=dict(betas=ADAM_BETAS),
             callbacks=[("lr_scheduler", CosineAnnealingPerStep())],
         )
-        source = torch.as_tensor(Zx, device=device)
-        net.fit(Zx, None, target=torch.as_tensor(Zy, device=device), source=source)
+        source = torch.as_tensor(Zs, device=device)
+        net.fit(Zs, None, target=torch.as_tensor(Zt, device=device), source=source)
         module = net.module_.eval()
-        self.history_ = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
-        self.n_iter_ = len(net.history)
-        self.generator_ = export(module.generator).double()
-        self.critic_ = export(module.critic).double()
-        self.lipschitz_bound_ = lipschitz_bound(self.generator_)
-        return self
+        history = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
+        return export(module.generator).double(), export(module.critic).double(), history
 
     # -- the map -------------------------------------------------------------------------------
     def transform(self, X):
         """The fitted map :math:`\\hat T(x)`, shape (n, n_features)."""
+        check_is_fitted(self)
+        return self._apply("generator_", X)
+
+    @available_if(lambda self: self.bidirectional)
+    def inverse_transform(self, Y):
+        """The fitted map from the target to the source (``bidirectional=True`` only), shape (m, n_features).
+
+        A separate L-Lipschitz generator fitted by the same game with the samples swapped (not the
+        inverse function of :meth:`transform`, which need not exist in the generator class).
+        """
+        check_is_fitted(self)
+        if not self.bidirectional or not hasattr(self, "inverse_generator_"):
+            raise ValueError(
+                "inverse_transform needs a map fitted with bidirectional=True; this one was fitted with "
+                "bidirectional=False (refit it)."
+            )
+        return self._apply("inverse_generator_", Y)
+
+    def _apply(self, attr, X):
         import torch
 
-        check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         device = self._device()
-        if next(self.generator_.parameters()).device != device:
-            self.generator_ = self.generator_.to(device)
+        mod = getattr(self, attr)
+        if next(mod.parameters()).device != device:
+            mod = mod.to(device)
+            setattr(self, attr, mod)
         Z = (X - self.shift_) / self.scale_
         outs = []
         with torch.no_grad():
             for start in range(0, len(Z), 4096):
                 zb = torch.as_tensor(Z[start : start + 4096], dtype=torch.float64, device=device)
-                outs.append(self.generator_(zb).cpu().numpy())
+                outs.append(mod(zb).cpu().numpy())
         out = np.concatenate(outs) if outs else np.zeros((0, X.shape[1]))
         return self.shift_ + self.scale_ * out
 
