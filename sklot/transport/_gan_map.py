@@ -293,7 +293,7 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
 
     @available_if(lambda self: self.bidirectional)
     def inverse_transform(self, Y):
-        """The fitted map from the target to the source (``bidirectional=True`` only), shape (m, n_features).
+        """The fitted map from the target to the source, shape (m, n_features); ``bidirectional=True`` only.
 
         A separate L-Lipschitz generator fitted by the same game with the samples swapped (not the
         inverse function of :meth:`transform`, which need not exist in the generator class).
