@@ -22,6 +22,8 @@ _PUBLIC = {
     "LipschitzClassifier": "sklot.lipschitz",
     "LipschitzRegressor": "sklot.lipschitz",
     "WassersteinKR": "sklot.lipschitz",
+    # optimal transport maps (González-Sanz, De Lara, Béthune, Loubes 2022)
+    "LipschitzTransportMap": "sklot.transport",
     # conjugate moment measures (Vesseron, Bethune, Cuturi 2025)
     "ConjugateMomentSampler": "sklot.moment",
     # targeted concept removal (Jourdan et al. 2023)

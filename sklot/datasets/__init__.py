@@ -24,6 +24,8 @@ _PUBLIC = {
     "make_two_moons": "sklot.datasets._point_clouds",
     "make_ring_of_gaussians": "sklot.datasets._point_clouds",
     "make_spiral": "sklot.datasets._point_clouds",
+    # pairs of distributions with a known optimal transport map
+    "make_transport_pair": "sklot.datasets._transport_pairs",
     # graphs
     "load_tu_dataset": "sklot.datasets._tu",
     "make_structure_graphs": "sklot.datasets._graph_generators",

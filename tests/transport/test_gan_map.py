@@ -1,0 +1,171 @@
+"""LipschitzTransportMap: certified Lipschitz map, accuracy on a known pair, determinism, bad input."""
+
+import numpy as np
+import ot
+import pytest
+import torch
+
+from sklot import LipschitzTransportMap
+from sklot.datasets import make_transport_pair
+from sklot.transport import auto_lipschitz_constant, l2_uvp
+
+# L2-UVP bound on the 2-D Gaussian pair (n = 500 per side), 3x the error measured with seed 0
+UVP_BOUND = 2.5
+FAST = dict(hidden_layer_sizes=(16, 16), max_epochs=8, batch_size=64, n_critic=2)
+
+
+@pytest.fixture(scope="module")
+def gaussian_2d():
+    src, tgt, T, info = make_transport_pair("gaussian", n_features=2, random_state=0, return_info=True)
+    return src(500, rng=0), tgt(500, rng=1), src(4096, rng=5), T, info
+
+
+@pytest.mark.parametrize("L", [0.7, 2.0, "auto"])
+def test_generator_is_L_lipschitz(gaussian_2d, L):
+    X, Y, X_test, _, _ = gaussian_2d
+    m = LipschitzTransportMap(lipschitz_constant=L, random_state=0, **FAST).fit(X, Y)
+    L_ = m.lipschitz_constant_
+    assert m.lipschitz_bound_ <= L_ * (1 + 1e-3)
+    # random pairs (near and far) of the fitted map, in the user's units
+    rng = np.random.default_rng(0)
+    a = X_test[:2000]
+    for step in (1e-3, 1e-1, 3.0):
+        b = a + step * rng.normal(size=a.shape)
+        ratio = np.linalg.norm(m.transform(a) - m.transform(b), axis=1) / np.linalg.norm(a - b, axis=1)
+        assert ratio.max() <= m.lipschitz_bound_ * (1 + 1e-9)
+    # autograd: spectral norm of the Jacobian of x -> shift + s G((x - shift) / s) at sample points
+    gen = m.generator_
+    shift = torch.as_tensor(m.shift_)
+
+    def T_hat(x):  # one sample, shape (d,)
+        return (shift + m.scale_ * gen((x[None] - shift) / m.scale_))[0]
+
+    jacobians = [torch.autograd.functional.jacobian(T_hat, torch.as_tensor(x)) for x in X_test[:200]]
+    norms = [float(torch.linalg.matrix_norm(J, ord=2)) for J in jacobians]
+    assert max(norms) <= L_ * (1 + 1e-3)
+    assert max(norms) <= m.lipschitz_bound_ * (1 + 1e-9)
+
+
+def test_auto_constant_is_the_safety_factor_times_the_bures_norm(gaussian_2d):
+    X, Y, _, _, info = gaussian_2d
+    exact = 1.5 * np.linalg.norm(info["A"], ord=2)
+    # from 500 samples per side the empirical Bures matrix is within ~10 % of the exact one
+    assert auto_lipschitz_constant(X, Y) == pytest.approx(exact, rel=0.1)
+    m = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
+    assert m.lipschitz_constant_ == auto_lipschitz_constant(X, Y)
+
+
+@pytest.fixture(scope="module")
+def fitted_2d(gaussian_2d):
+    X, Y, _, _, _ = gaussian_2d
+    params = dict(hidden_layer_sizes=(32, 32), max_epochs=150, batch_size=128, random_state=0)
+    return LipschitzTransportMap(**params).fit(X, Y)
+
+
+def test_gaussian_2d_map_error_small_and_identity_fails(gaussian_2d, fitted_2d):
+    X, Y, X_test, T, _ = gaussian_2d
+    err = l2_uvp(fitted_2d.transform(X_test), T(X_test), Y)
+    # measured (this fit, 4096 fresh source points): 0.83 %; seeds 1-3: 0.96 / 1.32 / 1.16 %
+    assert err < UVP_BOUND
+    # the bound is not trivial: the identity map (and the linear map with half the right slope) fail it
+    assert l2_uvp(X_test, T(X_test), Y) > 10 * UVP_BOUND
+    assert l2_uvp(0.5 * (X_test + T(X_test)), T(X_test), Y) > UVP_BOUND
+    # the fitted map is better than identity by the sliced-W2 score, and the score is that distance
+    sw_identity = ot.sliced_wasserstein_distance(X, Y, n_projections=256, seed=0)
+    assert fitted_2d.score(X, Y) > -0.5 * sw_identity
+    expected = -ot.sliced_wasserstein_distance(fitted_2d.transform(X), Y, n_projections=256, seed=0)
+    assert fitted_2d.score(X, Y) == pytest.approx(expected, rel=1e-12)
+
+
+def test_history_records_w1_and_transport_cost(fitted_2d):
+    h = fitted_2d.history_
+    assert len(h) == 150 == fitted_2d.n_iter_
+    for row in h:
+        assert np.isfinite(row["w1"]) and row["transport_cost"] >= 0
+    # the critic's W1 estimate (standardised units) ends much smaller than at the start
+    assert np.mean([r["w1"] for r in h[-10:]]) < 0.5 * np.mean([r["w1"] for r in h[:5]])
+
+
+def test_deterministic_and_seed_dependent(gaussian_2d):
+    X, Y, X_test, _, _ = gaussian_2d
+    a = LipschitzTransportMap(random_state=3, **FAST).fit(X, Y).transform(X_test)
+    b = LipschitzTransportMap(random_state=3, **FAST).fit(X, Y).transform(X_test)
+    c = LipschitzTransportMap(random_state=4, **FAST).fit(X, Y).transform(X_test)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-4
+
+
+def test_samples_of_different_sizes(gaussian_2d):
+    X, Y, X_test, _, _ = gaussian_2d
+    m = LipschitzTransportMap(random_state=0, **FAST).fit(X[:300], Y)
+    assert m.transform(X_test).shape == X_test.shape
+    assert np.isfinite(m.score(X[:100], Y[:250]))
+
+
+def test_bad_input_is_a_clear_error(gaussian_2d):
+    X, Y, _, _, _ = gaussian_2d
+    m = LipschitzTransportMap(random_state=0, **FAST)
+    X_nan = X.copy()
+    X_nan[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        m.fit(X_nan, Y)
+    with pytest.raises(ValueError, match="NaN"):
+        m.fit(X, np.where(np.arange(len(Y))[:, None] == 0, np.nan, Y))
+    with pytest.raises(ValueError, match="features"):
+        m.fit(X, np.hstack([Y, Y]))
+    with pytest.raises(ValueError, match="minimum of 2"):
+        m.fit(X[:1], Y)
+    with pytest.raises(ValueError, match="minimum of 2"):
+        m.fit(X, Y[:1])
+    with pytest.raises(ValueError, match="two samples"):
+        m.fit(X, None)
+    with pytest.raises(ValueError, match="one repeated point"):
+        m.fit(np.ones((5, 2)), np.ones((5, 2)))
+    with pytest.raises(ValueError, match="lipschitz_constant"):
+        LipschitzTransportMap(lipschitz_constant=-1.0).fit(X, Y)
+    fitted = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
+    with pytest.raises(ValueError, match="features"):
+        fitted.transform(np.hstack([X, X]))
+
+
+@pytest.mark.slow
+def test_cost_term_selects_the_monge_map(gaussian_2d, fitted_2d):
+    # a Gaussian pair is pushed onto by many maps (T* composed with any rotation of the whitened
+    # source): without the cost term the game stops at one of them. Measured L2-UVP with
+    # cost_weight=0: 351 / 33 / 21 % (seeds 0 / 1 / 2) against 0.83 / 0.96 / 1.32 % with the default.
+    X, Y, X_test, T, _ = gaussian_2d
+    params = {**fitted_2d.get_params(), "cost_weight": 0.0}
+    free = LipschitzTransportMap(**params).fit(X, Y)
+    err_free = l2_uvp(free.transform(X_test), T(X_test), Y)
+    err = l2_uvp(fitted_2d.transform(X_test), T(X_test), Y)
+    assert err_free > 4 * UVP_BOUND > 4 * err
+    # ... although both push X close to Y (sliced W2 scores of the same order)
+    assert free.score(X, Y) > 2 * fitted_2d.score(X, Y)
+
+
+@pytest.mark.slow
+def test_bidirectional_round_trip(gaussian_2d, fitted_2d):
+    X, Y, X_test, T, info = gaussian_2d
+    m = LipschitzTransportMap(**{**fitted_2d.get_params(), "bidirectional": True}).fit(X, Y)
+    # the forward map is the one fitted without bidirectional (same seed, same game)
+    np.testing.assert_array_equal(m.transform(X_test), fitted_2d.transform(X_test))
+    Y_test = X_test @ info["A"]  # fresh target samples T*(x)
+    # measured: inverse map 1.04 % (seed 1: 3.5 %), round trip 1.5 % (seed 1: 3.5 %) of Var(mu)
+    assert l2_uvp(m.inverse_transform(Y_test), X_test, X) < 5.0
+    assert l2_uvp(m.inverse_transform(m.transform(X_test)), X_test, X) < 5.0
+    # not a trivial bound: the forward map alone moves points by ~69 % of Var(mu)
+    assert l2_uvp(m.transform(X_test), X_test, X) > 50.0
+    assert m.inverse_lipschitz_bound_ <= m.inverse_lipschitz_constant_ * (1 + 1e-3)
+
+
+def test_inverse_transform_only_when_bidirectional(gaussian_2d):
+    X, Y, X_test, _, _ = gaussian_2d
+    one_way = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
+    assert not hasattr(one_way, "inverse_transform")
+    both = LipschitzTransportMap(bidirectional=True, random_state=0, **FAST).fit(X, Y)
+    assert both.inverse_transform(Y).shape == Y.shape
+    assert both.inverse_lipschitz_bound_ <= both.inverse_lipschitz_constant_ * (1 + 1e-3)
+    np.testing.assert_array_equal(both.transform(X_test), one_way.transform(X_test))
+    both.set_params(bidirectional=False).fit(X, Y).set_params(bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional=True"):
+        both.inverse_transform(Y)
