@@ -20,6 +20,7 @@ FAMILIES = {
     "moment": "sklot.moment._demo",
     "concepts": "sklot.concepts._demo",
     "graph": "sklot.graph._demo",
+    "transport": "sklot.transport._demo",
 }
 
 
