@@ -116,7 +116,7 @@ bags, y = make_mixture_mode_bags(n_bags=8, n_points=256, max_modes=10, random_st
 # Four bags with different mode counts, so that no legend entry repeats.
 shown = [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)][:4]
 for i in shown:
-    axes[2].scatter(*bags[i].T, s=3, label=f"bag {i}: {y[i]} modes")
+    axes[2].scatter(*bags[i].T, s=3, label=f"bag {i}: {y[i]} mode{'' if y[i] == 1 else 's'}")
 axes[2].legend(fontsize=8)
 axes[2].set_title(f"{len(shown)} bags with distinct mode counts (C=10)")
 fig.tight_layout()
