@@ -7,7 +7,7 @@ from .device import resolve_device
 from .doc_link import DocLinkMixin
 from .threads import wrap_public_method
 
-__all__ = ["TorchEstimatorMixin"]
+__all__ = ["TorchEstimatorMixin", "TwoSampleMixin"]
 
 
 class TorchEstimatorMixin(DocLinkMixin):
@@ -92,3 +92,41 @@ def _to_cpu(value, torch):
 def _tensors(module):
     yield from module.parameters()
     yield from module.buffers()
+
+
+class TwoSampleMixin:
+    """Estimators fitted on two samples, ``fit(X, Y)`` with ``Y`` a second sample (not labels).
+
+    The one validation of such pairs (:meth:`_check_two_samples`) and their scikit-learn tags:
+    ``Y`` stands where ``y`` stands, so ``Pipeline`` / ``GridSearchCV`` split both row by row.
+    sklot's contract suite builds their data from ``_input_kind = "two_samples"``.
+    """
+
+    _input_kind = "two_samples"
+
+    def _check_two_samples(self, X, Y, *, reset, names=("X", "Y"), min_samples=1):
+        """Both samples as float64 arrays of the same feature count, within float32's range."""
+        import numpy as np
+        from sklearn.utils.validation import validate_data
+
+        from .validation import check_float32_range
+
+        if Y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs two samples: fit({names[0]}, {names[1]}) / "
+                f"score({names[0]}, {names[1]})."
+            )
+        kw = dict(dtype=np.float64, ensure_min_samples=min_samples)
+        X = validate_data(self, X, reset=reset, **kw)
+        # the second sample must live in the same space (validate_data names the mismatch)
+        Y = validate_data(self, Y, reset=False, **kw)
+        check_float32_range(X, names[0])
+        check_float32_range(Y, names[1])
+        return X, Y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = True  # the second sample
+        tags.non_deterministic = False
+        return tags

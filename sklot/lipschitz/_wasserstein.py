@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.base import TorchEstimatorMixin
+from .._core.base import TorchEstimatorMixin, TwoSampleMixin
 from .._core.init import build_module
 from .._core.random import draw_seed
 from .._core.training import make_net
@@ -15,13 +15,13 @@ from ._architectures import build_network
 from ._export import export
 from ._lipschitz_bound import lipschitz_bound
 from ._net import LipschitzNet
-from ._validation import check_float32_range, check_layer_sizes
+from ._validation import check_layer_sizes
 from .losses import KRLoss
 
 __all__ = ["WassersteinKR", "wasserstein1_kr"]
 
 
-class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
+class WassersteinKR(TwoSampleMixin, TorchEstimatorMixin, BaseEstimator):
     r"""Wasserstein-1 distance between two samples, by a 1-Lipschitz critic.
 
     Kantorovich-Rubinstein duality:
@@ -111,17 +111,10 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    _input_kind = "two_samples"
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X_source, X_target):
         """Fit the critic between samples ``X_source`` (n, d) and ``X_target`` (m, d)."""
-        if X_target is None:
-            raise ValueError("WassersteinKR.fit needs two samples: fit(X_source, X_target).")
-        A = validate_data(self, X_source, dtype=[np.float64, np.float32], reset=True)
-        B = validate_data(self, X_target, dtype=[np.float64, np.float32], reset=False)
-        check_float32_range(A, "X_source")
-        check_float32_range(B, "X_target")
+        A, B = self._check_two_samples(X_source, X_target, reset=True, names=("X_source", "X_target"))
         hidden = check_layer_sizes(self.hidden_layer_sizes, default=(64, 64))
         X = np.vstack([A, B]).astype(np.float32)
         y = np.concatenate([np.ones(len(A)), -np.ones(len(B))]).astype(np.float32)
@@ -181,13 +174,6 @@ class WassersteinKR(TorchEstimatorMixin, BaseEstimator):
         On the fitted samples, a lower bound on their empirical :math:`W_1`.
         """
         return float((self.critic(X_source).mean() - self.critic(X_target).mean()) / self.lipschitz_bound_)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.target_tags.required = True  # the second sample
-        tags.non_deterministic = False
-        return tags
 
 
 def wasserstein1_kr(X_source, X_target, **kwargs):

@@ -8,12 +8,12 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.base import TorchEstimatorMixin
+from .._core.base import TorchEstimatorMixin, TwoSampleMixin
 from .._core.init import build_module
 from .._core.random import draw_seed
 from .._core.schedules import CosineAnnealingPerStep
 from .._core.training import make_net
-from .._core.validation import check_float32_range, check_float32_resolution
+from .._core.validation import check_float32_resolution
 from ..lipschitz._architectures import build_network
 from ..lipschitz._export import export
 from ..lipschitz._lipschitz_bound import lipschitz_bound
@@ -53,7 +53,7 @@ def auto_lipschitz_constant(X, Y, safety_factor=AUTO_SAFETY_FACTOR):
     return float(safety_factor * np.linalg.norm(np.asarray(A), ord=2))
 
 
-class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
+class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     r"""Optimal transport map between two samples, estimated by a GAN with Lipschitz networks.
 
     González-Sanz, De Lara, Béthune and Loubes (2022), "GAN estimation of Lipschitz optimal
@@ -162,8 +162,6 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         "verbose": ["verbose"],
     }
 
-    _input_kind = "two_samples"
-
     def __init__(
         self,
         *,
@@ -192,14 +190,6 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         self.verbose = verbose
 
     # -- inputs --------------------------------------------------------------------------------
-    def _check_pair(self, X, Y, reset):
-        if Y is None:
-            raise ValueError(f"{type(self).__name__} needs two samples: fit(X, Y) / score(X, Y).")
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, reset=reset)
-        # the target sample must live in the same space (validate_data names the mismatch)
-        Y = validate_data(self, Y, dtype=np.float64, ensure_min_samples=2, reset=False)
-        return X, Y
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, Y):
         """Fit the map from source samples ``X`` (n, d) to target samples ``Y`` (m, d).
@@ -208,9 +198,7 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         -------
         self
         """
-        X, Y = self._check_pair(X, Y, reset=True)
-        check_float32_range(X, "X")
-        check_float32_range(Y, "Y")
+        X, Y = self._check_two_samples(X, Y, reset=True, min_samples=2)
         hidden = check_layer_sizes(self.hidden_layer_sizes, default=(64, 64))
         self.lipschitz_constant_ = self._resolve_constant(X, Y)
         both = np.vstack([X, Y])
@@ -334,13 +322,6 @@ class LipschitzTransportMap(TorchEstimatorMixin, TransformerMixin, BaseEstimator
         import ot
 
         check_is_fitted(self)
-        X, Y = self._check_pair(X, Y, reset=False)
+        X, Y = self._check_two_samples(X, Y, reset=False, min_samples=2)
         TX = self.transform(X)
         return -float(ot.sliced_wasserstein_distance(TX, Y, n_projections=SCORE_N_PROJECTIONS, seed=0))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.target_tags.required = True  # the second sample
-        tags.non_deterministic = False
-        return tags
