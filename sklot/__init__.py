@@ -32,6 +32,7 @@ _PUBLIC = {
     "LoukasGraphEmbedder": "sklot.graph",
     # SPELL, sparse repellency for diffusion models (Kirchhof et al. 2025)
     "SparseRepellency": "sklot.diffusion",
+    "DiffusionGenerator": "sklot.diffusion",
 }
 
 
