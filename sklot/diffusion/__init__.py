@@ -14,4 +14,11 @@ from ._baselines import CADS, ParticleGuidance
 from ._generator import DiffusionGenerator
 from ._repellency import SparseRepellency, repellency, repellency_from_pairs
 
-__all__ = ["CADS", "DiffusionGenerator", "ParticleGuidance", "SparseRepellency", "repellency", "repellency_from_pairs"]
+__all__ = [
+    "CADS",
+    "DiffusionGenerator",
+    "ParticleGuidance",
+    "SparseRepellency",
+    "repellency",
+    "repellency_from_pairs",
+]

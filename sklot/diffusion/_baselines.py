@@ -68,7 +68,9 @@ class CADS:
 
     def _check(self, generator, y_idx):
         if y_idx is None:
-            raise ValueError("CADS anneals the class condition: sample(y=...) from a class-conditional generator.")
+            raise ValueError(
+                "CADS anneals the class condition: sample(y=...) from a class-conditional generator."
+            )
 
 
 class ParticleGuidance:

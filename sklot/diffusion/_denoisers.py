@@ -1,4 +1,4 @@
-r"""Noise-prediction networks :math:`\hat\varepsilon_\theta(x_t, t, y)`: an MLP for vectors, a small UNet for images.
+r"""Noise-prediction networks :math:`\hat\varepsilon_\theta(x_t, t, y)`: MLP (vectors), small UNet (images).
 
 Both take integer timesteps ``t`` (embedded sinusoidally, Vaswani et al. 2017 / Ho et al. 2020) and
 integer class labels ``y`` (an embedding table with one extra row, index ``n_classes``, for "no
@@ -141,7 +141,9 @@ class UNetDenoiser(nn.Module):
             c_in = (ch[i + 1] if i + 1 < len(ch) else ch[-1]) + ch[i]
             ups.append(_ResBlock(c_in, ch[i], emb))
         self.up = nn.ModuleList(ups)
-        self.out = nn.Sequential(nn.GroupNorm(_groups(ch[0]), ch[0]), nn.SiLU(), nn.Conv2d(ch[0], C, 3, padding=1))
+        self.out = nn.Sequential(
+            nn.GroupNorm(_groups(ch[0]), ch[0]), nn.SiLU(), nn.Conv2d(ch[0], C, 3, padding=1)
+        )
 
     def forward(self, x, t, y=None, c=None):
         flat = x.ndim == 2

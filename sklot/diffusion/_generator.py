@@ -1,4 +1,4 @@
-"""``DiffusionGenerator``: a small DDPM (vectors or images), class-conditional with classifier-free guidance."""
+"""``DiffusionGenerator``: a small DDPM of vectors or images, class-conditional (classifier-free guidance)."""
 
 import math
 from numbers import Integral, Real
@@ -19,7 +19,7 @@ from .._core.validation import check_float32_range
 from ._denoisers import MLPDenoiser, UNetDenoiser
 from ._net import DiffusionNet
 from ._repellency import SparseRepellency
-from ._schedule import ddim_step, ddpm_step, make_betas, sampling_timesteps, x0_from_eps
+from ._schedule import ddim_step, ddpm_step, make_betas, sampling_timesteps, spell_correct, x0_from_eps
 
 __all__ = ["DiffusionGenerator"]
 
@@ -248,7 +248,9 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
             m = np.abs(dev).max()
             scale = np.array([m * np.sqrt(np.mean((dev / m) ** 2))]) if m > 0 else np.zeros(1)
             if not scale[0] > 0:
-                raise ValueError("every image of X is the same constant image: there is no distribution to fit.")
+                raise ValueError(
+                    "every image of X is the same constant image: there is no distribution to fit."
+                )
             self.constant_features_ = np.zeros(X.shape[1], dtype=bool)
             self.mean_, self.scale_ = mean, scale
             return
@@ -293,7 +295,8 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         sizes = tuple(sizes)
         if not sizes or any(isinstance(h, (bool, np.bool_)) or int(h) != h or h < 1 for h in sizes):
             raise ValueError(
-                f"hidden_layer_sizes must be a non-empty tuple of positive ints; got {self.hidden_layer_sizes!r}."
+                "hidden_layer_sizes must be a non-empty tuple of positive ints; "
+                f"got {self.hidden_layer_sizes!r}."
             )
         if self.image_shape_ is None:
             return MLPDenoiser(n_model_features, sizes, n_classes)
@@ -329,7 +332,8 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         if w == 1.0:
             return module(x, tt, c=c)
         null = torch.full_like(y, len(self.classes_))
-        both = module(torch.cat([x, x]), torch.cat([tt, tt]), c=torch.cat([c, module.cond.class_embedding(null)]))
+        c_both = torch.cat([c, module.cond.class_embedding(null)])
+        both = module(torch.cat([x, x]), torch.cat([tt, tt]), c=c_both)
         eps_c, eps_u = both[: len(x)], both[len(x) :]
         return eps_u + w * (eps_c - eps_u)
 
@@ -338,7 +342,8 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         if self.image_shape_ is not None:
             return delta_data / float(self.scale_[0])
         keep = torch.as_tensor(~self.constant_features_, device=delta_data.device)
-        sc = torch.as_tensor(self.scale_[~self.constant_features_], dtype=delta_data.dtype, device=delta_data.device)
+        sc = self.scale_[~self.constant_features_]
+        sc = torch.as_tensor(sc, dtype=delta_data.dtype, device=delta_data.device)
         return delta_data[:, keep] / sc
 
     def _model_to_data(self, x):
@@ -350,15 +355,17 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         out = torch.empty((n, len(self.constant_features_)), dtype=torch.float64, device=x.device)
         keep = torch.as_tensor(~self.constant_features_, device=x.device)
         dev = x.device
-        out[:, keep] = x * torch.as_tensor(self.scale_[~self.constant_features_], device=dev) + torch.as_tensor(
-            self.mean_[~self.constant_features_], device=dev
-        )
+        varying = ~self.constant_features_
+        scale = torch.as_tensor(self.scale_[varying], device=dev)
+        out[:, keep] = x * scale + torch.as_tensor(self.mean_[varying], device=dev)
         if self.constant_features_.any():
             out[:, ~keep] = torch.as_tensor(self.constant_values_, device=dev)
         return out
 
     # -- sampling --------------------------------------------------------------
-    def sample(self, n_samples=1, y=None, random_state=None, repellency=None, guidance=None, return_trace=False):
+    def sample(
+        self, n_samples=1, y=None, random_state=None, repellency=None, guidance=None, return_trace=False
+    ):
         r"""Draw samples by the reverse process, optionally with SPELL and a diversity guidance.
 
         Parameters
@@ -371,7 +378,9 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
             ``None`` uses the estimator's ``random_state``: the same seed gives the same samples.
         repellency : SparseRepellency or None
             A fitted SPELL guidance in data units: at every step :math:`\hat x_0 \leftarrow \hat x_0
-            + \lambda\Delta(\hat x_0)` before the DDPM / DDIM update. In dynamic modes with memory,
+            + \lambda\Delta(\hat x_0)` and :math:`x_t \leftarrow x_t + \sqrt{\bar\alpha_t}\,\lambda\Delta`
+            before the DDPM / DDIM update (:func:`~sklot.diffusion._schedule.spell_correct`). In dynamic
+            modes with memory,
             the returned samples are added to its references (:meth:`SparseRepellency.remember`).
         guidance : CADS, ParticleGuidance or None
             A baseline diversity guidance (see :mod:`sklot.diffusion.baselines`).
@@ -426,7 +435,7 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
                 if repellency is not None and n:
                     x0_data = self._model_to_data(x0)
                     shift, active = repellency.shift(x0_data)
-                    x0 = x0 + self._model_to_data_shift(shift).to(x0.dtype)
+                    x, x0 = spell_correct(x, x0, self._model_to_data_shift(shift).to(x0.dtype), ab)
                     if mean_t is None:
                         mean_t = torch.as_tensor(self.mean_, device=x.device)
                     trace["active"].append(to_numpy(active))

@@ -160,7 +160,14 @@ class SparseRepellency(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     _thread_policy_methods = ("fit", "transform", "fit_transform")
 
     def __init__(
-        self, *, radius=1.0, overcompensation=1.6, mode="static", memory=True, n_neighbors=10, algorithm="auto"
+        self,
+        *,
+        radius=1.0,
+        overcompensation=1.6,
+        mode="static",
+        memory=True,
+        n_neighbors=10,
+        algorithm="auto",
     ):
         self.radius = radius
         self.overcompensation = overcompensation

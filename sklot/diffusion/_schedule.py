@@ -15,7 +15,15 @@ import math
 
 import numpy as np
 
-__all__ = ["make_betas", "sampling_timesteps", "ddpm_step", "ddim_step", "x0_from_eps", "eps_from_x0"]
+__all__ = [
+    "make_betas",
+    "sampling_timesteps",
+    "ddpm_step",
+    "ddim_step",
+    "spell_correct",
+    "x0_from_eps",
+    "eps_from_x0",
+]
 
 
 def make_betas(schedule, n_timesteps, beta_start=1e-4, beta_end=0.02):
@@ -110,3 +118,26 @@ def ddim_step(x_t, x0, alpha_bar, alpha_bar_prev):
     """
     eps = eps_from_x0(x_t, x0, alpha_bar)
     return math.sqrt(alpha_bar_prev) * x0 + math.sqrt(1 - alpha_bar_prev) * eps
+
+
+def spell_correct(x_t, x0, shift, alpha_bar):
+    r"""Apply a correction ``shift`` of the denoised estimate to the state of the reverse process.
+
+    .. math::
+
+        \hat x_0 \leftarrow \hat x_0 + \lambda\Delta, \qquad
+        x_t \leftarrow x_t + \sqrt{\bar\alpha_t}\,\lambda\Delta,
+
+    the shift of :math:`x_t` for which the same noise prediction gives the corrected
+    :math:`\hat x_0` (variance-preserving parametrisation; the spec's "equivalent shift of
+    :math:`x_t`"). Replacing :math:`\hat x_0` alone would let the DDIM step absorb most of the
+    correction into the recomputed noise (:math:`x_{t'}` moves by
+    :math:`(\sqrt{\bar\alpha_{t'}} - \sqrt{\bar\alpha_t}\sqrt{1-\bar\alpha_{t'}}/\sqrt{1-\bar\alpha_t})
+    \lambda\Delta`, nearly 0 for small steps), and the next denoised estimate fall back into the
+    ball: on the 2-D test mixture, shifting both gives lower in-shield rates with fewer active steps.
+
+    Returns
+    -------
+    x_t, x0 : torch.Tensor
+    """
+    return x_t + math.sqrt(alpha_bar) * shift, x0 + shift
