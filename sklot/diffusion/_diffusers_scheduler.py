@@ -8,7 +8,6 @@ diffusers itself is only needed by the scheduler being wrapped (optional extra `
 
 import math
 
-import torch
 
 from ._repellency import SparseRepellency
 

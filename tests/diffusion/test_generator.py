@@ -8,6 +8,7 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 
 from sklot.diffusion import CADS, DiffusionGenerator, ParticleGuidance, SparseRepellency
+from sklot.diffusion.metrics import vendi_score
 
 CENTERS = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
 
@@ -123,9 +124,11 @@ def _min_gap(S):
 def test_dynamic_mode_raises_batch_diversity(fitted):
     gen, _ = fitted
     dyn = SparseRepellency(radius=0.5, mode="dynamic", memory=False).fit()
-    vanilla = np.mean([_min_gap(gen.sample(50, random_state=s)) for s in range(3)])
-    repelled = np.mean([_min_gap(gen.sample(50, random_state=s, repellency=dyn)) for s in range(3)])
-    assert repelled > 1.3 * vanilla
+    vanilla = [gen.sample(50, random_state=s) for s in range(3)]
+    repelled = [gen.sample(50, random_state=s, repellency=dyn) for s in range(3)]
+    assert np.mean([_min_gap(S) for S in repelled]) > 1.3 * np.mean([_min_gap(S) for S in vanilla])
+    vendi = lambda S: vendi_score(S, bandwidth=0.5)  # noqa: E731
+    assert np.mean([vendi(S) for S in repelled]) > np.mean([vendi(S) for S in vanilla])
 
 
 def test_memory_repels_a_batch_from_the_earlier_ones(fitted):
