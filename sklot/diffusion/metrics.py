@@ -138,6 +138,9 @@ def frechet_distance(X, Y):
         raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}.")
     mu = X.mean(0) - Y.mean(0)
     S1, S2 = np.atleast_2d(np.cov(X, rowvar=False)), np.atleast_2d(np.cov(Y, rowvar=False))
-    root = linalg.sqrtm(S1 @ S2)
-    root = np.real(root)
-    return float(mu @ mu + np.trace(S1 + S2 - 2 * root))
+    # tr (S1 S2)^{1/2} = tr (S1^{1/2} S2 S1^{1/2})^{1/2}: a symmetric PSD root, also for the singular
+    # covariances of features with dead units (where sqrtm(S1 @ S2) is ill-conditioned)
+    w, V = linalg.eigh(S1)
+    r1 = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
+    lam = linalg.eigvalsh(r1 @ S2 @ r1)
+    return float(mu @ mu + np.trace(S1) + np.trace(S2) - 2 * np.sum(np.sqrt(np.clip(lam, 0, None))))

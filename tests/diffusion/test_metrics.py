@@ -55,3 +55,16 @@ def test_frechet_distance_closed_form_for_gaussians():
     # |mu|^2 + tr(I + 4I - 2 * 2I) = 1 + 2
     assert frechet_distance(X, Y) == pytest.approx(3.0, abs=0.1)
     assert frechet_distance(X, X) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_distance_matches_the_sqrtm_formula_and_takes_singular_covariances():
+    from scipy import linalg
+
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(500, 4)), rng.normal(size=(400, 4)) @ rng.normal(size=(4, 4))
+    S1, S2 = np.cov(X, rowvar=False), np.cov(Y, rowvar=False)
+    ref = np.sum((X.mean(0) - Y.mean(0)) ** 2) + np.trace(S1 + S2 - 2 * np.real(linalg.sqrtm(S1 @ S2)))
+    assert frechet_distance(X, Y) == pytest.approx(ref, rel=1e-9)
+    Xd = np.hstack([X, np.zeros((500, 2))])  # dead features
+    Yd = np.hstack([Y, np.zeros((400, 2))])
+    assert frechet_distance(Xd, Yd) == pytest.approx(ref, rel=1e-9)
