@@ -49,15 +49,17 @@ def calibrate_radius(gen, shield, y_fn, n, rate, seed=10_000):
     return float(np.quantile(nn_distance(S, shield), rate))
 
 
-def method_grid(radius, shield, dyn_factors, pg_strengths, cads_scales):
+def method_grid(radius, shield, dyn_radii, pg_strengths, cads_tau1):
     """(name, strength, sample kwargs factory) for every method and strength of the sweep."""
     grid = [("vanilla", 0.0, lambda: {})]
     grid.append(("spell_static", radius, lambda: {"repellency": SparseRepellency(radius=radius).fit(shield)}))
-    for f in dyn_factors:
-        grid.append(("spell_dynamic", f * radius, lambda f=f: {
-            "repellency": SparseRepellency(radius=f * radius, mode="dynamic", memory=True).fit()}))
-    for s in cads_scales:
-        grid.append(("cads", s, lambda s=s: {"guidance": CADS(noise_scale=s)}))
+    for r in dyn_radii:
+        grid.append(("spell_dynamic", r, lambda r=r: {
+            "repellency": SparseRepellency(radius=r, mode="dynamic", memory=True).fit()}))
+    # CADS: the paper's s = 0.25, psi = 1 (with psi = 1 the rescaling cancels s when gamma = 0);
+    # its strength is how early the annealing stops, tau1 (tau2 = 0.9)
+    for t1 in cads_tau1:
+        grid.append(("cads", t1, lambda t1=t1: {"guidance": CADS(tau1=t1, tau2=0.9)}))
     for a in pg_strengths:
         grid.append(("particle_guidance", a, lambda a=a: {"guidance": ParticleGuidance(a)}))
     return grid
@@ -125,7 +127,10 @@ def bench_2d(quick):
     y_fn = lambda n: np.arange(n) % k  # noqa: E731
     radius = calibrate_radius(gen, X_tr, y_fn, 500, 0.10)
     print(f"  radius {radius:.4g} (vanilla in-shield rate 10 % on calibration seeds)", flush=True)
-    grid = method_grid(radius, X_tr, (2, 4, 8), (0.01, 0.03, 0.1), (0.1, 0.25, 0.5))
+    # dynamic radii: fractions of the median nearest-neighbour distance within a vanilla batch
+    B = gen.sample(200, y=y_fn(200), random_state=10_001)
+    gap = float(np.median(np.sort(np.linalg.norm(B[:, None] - B[None], axis=2), axis=1)[:, 1]))
+    grid = method_grid(radius, X_tr, (0.5 * gap, gap, 2 * gap), (0.01, 0.03, 0.1), (0.3, 0.6, 0.8))
     res = run_methods(gen, X_tr, radius, y_fn, 2 if quick else 5, 200, lambda S: S, X_te[:1000], grid)
     return {"fit_seconds": fit_s, "radius": radius, "methods": res}
 
@@ -161,7 +166,8 @@ def bench_digits(quick):
     y_fn = lambda n: np.arange(n) % 10  # noqa: E731
     radius = calibrate_radius(gen, X_tr, y_fn, 300, 0.10)
     print(f"  radius {radius:.4g} (vanilla in-shield rate 10 % on calibration seeds)", flush=True)
-    grid = method_grid(radius, X_tr, (0.5, 1.0, 1.5), (0.003, 0.01, 0.03), (0.1, 0.25, 0.5))
+    dyn = (radius, 1.25 * radius, 1.5 * radius)
+    grid = method_grid(radius, X_tr, dyn, (0.003, 0.01, 0.03), (0.3, 0.6, 0.8))
     res = run_methods(gen, X_tr, radius, y_fn, 2 if quick else 5, 100, features, features(X_te), grid)
     return {"fit_seconds": fit_s, "radius": radius, "sample_class_accuracy": acc, "methods": res,
             "_gen": gen, "_X_tr": X_tr}
@@ -215,7 +221,7 @@ def figures(results, outdir):
             ax.set_ylabel(key)
         axes[0].legend(fontsize=7)
         static = next(r for r in rows if r["method"] == "spell_static")
-        dyn = [r for r in rows if r["method"] == "spell_dynamic"][0]
+        dyn = [r for r in rows if r["method"] == "spell_dynamic"][1]
         axes[3].plot(static["active_per_step"], color="tab:red", label="static")
         axes[3].plot(dyn["active_per_step"], color="tab:blue", label=f"dynamic (r={dyn['strength']:.3g})")
         axes[3].set_xlabel("reverse step (noise -> data)")
