@@ -213,7 +213,6 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         for p in net.module_.parameters():
             p.requires_grad_(False)
         self.net_ = net
-        self._seed = seed
         return self
 
     def _validate_fit_input(self, X):
