@@ -30,6 +30,9 @@ _PUBLIC = {
     "TacoTransformer": "sklot.concepts",
     # hierarchical graph embeddings (Bethune et al. 2020)
     "LoukasGraphEmbedder": "sklot.graph",
+    # SPELL, sparse repellency for diffusion models (Kirchhof et al. 2025)
+    "SparseRepellency": "sklot.diffusion",
+    "DiffusionGenerator": "sklot.diffusion",
 }
 
 

@@ -672,6 +672,9 @@ def _scale(factor=1.0, offset=0.0, label=""):
         extra = {}
         if is_lipschitz(cls) and factor != 1.0:
             extra["lipschitz_constant"] = make_instance(cls).lipschitz_constant / factor
+        if "radius" in cls().get_params() and factor != 1.0:
+            # SparseRepellency's balls are in input units: the equivalent shield scales with X
+            extra["radius"] = make_instance(cls).radius * factor
         Xs, Xts = map_values(X, fn), map_values(Xt, fn)
         ref = fitted_reference(cls)
 
