@@ -22,6 +22,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         "hidden_layer_sizes": ["array-like", None],
         "architecture": [StrOptions({"mlp", "cnn"}), callable],
         "image_shape": ["array-like", None],
+        "convolution": [StrOptions({"orthonormal", "aol"})],
         "activation": [StrOptions({"maxmin", "groupsort4", "fullsort"})],
         "lipschitz_constant": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -102,6 +103,7 @@ class _LipschitzBase(TorchEstimatorMixin):
                 head=head,
                 lipschitz_constant=self.lipschitz_constant,
                 flat_image_shape=flat_image_shape,
+                convolution=self.convolution,
             ),
             seed,
         )

@@ -52,6 +52,13 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         ValueError (its export and its bound would describe another network).
     image_shape : tuple or None, default=None
         (C, H, W) or (H, W) of flat image rows, for ``"cnn"``.
+    convolution : {"orthonormal", "aol"}, default="orthonormal"
+        Convolution of the ``"cnn"`` blocks. ``"orthonormal"``:
+        :class:`~sklot.lipschitz.layers.OrthoConv2d` (orthonormal reshaped kernel divided by 3,
+        whose true operator norm is often well below its certified bound of 1);
+        ``"aol"``: :class:`~sklot.lipschitz.layers.AOLConv2d` (AOL rescaling, Prach and Lampert
+        2022), certified at most 1 by :func:`~sklot.lipschitz.layers.conv_gram_bound` and
+        tighter. Unused by ``"mlp"``.
     activation : {"maxmin", "groupsort4", "fullsort"}, default="maxmin"
     output_layer : {"orthonormal", "per_class"}, default="orthonormal"
         Orthonormal last layer (the network is :math:`L`-Lipschitz as a map
@@ -152,6 +159,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         hidden_layer_sizes=None,
         architecture="mlp",
         image_shape=None,
+        convolution="orthonormal",
         activation="maxmin",
         output_layer="orthonormal",
         loss="hkr",
@@ -173,6 +181,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.architecture = architecture
         self.image_shape = image_shape
+        self.convolution = convolution
         self.activation = activation
         self.output_layer = output_layer
         self.loss = loss

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from .layers._activation import FullSort, GroupSort
+from .layers._aol import conv_gram_bound
 from .layers._conv import conv_lipschitz_factor
 from .layers._pooling import _Pool
 
@@ -31,10 +32,12 @@ def _layer_bound(layer):
     if isinstance(layer, nn.Conv2d):
         if layer.padding_mode not in ("zeros", "circular") or layer.groups != 1 or layer.dilation != (1, 1):
             raise ValueError(f"no Lipschitz bound implemented for {layer!r}.")
-        w = layer.weight.detach().double().reshape(layer.out_channels, -1)
-        return float(torch.linalg.matrix_norm(w, ord=2)) * conv_lipschitz_factor(
-            layer.kernel_size, layer.stride
-        )
+        kernel = layer.weight.detach().double()
+        reshaped = float(torch.linalg.matrix_norm(kernel.reshape(layer.out_channels, -1), ord=2))
+        reshaped *= conv_lipschitz_factor(layer.kernel_size, layer.stride)
+        # two certified bounds, the smaller kept: the Gram (Schur test) bound is exact for AOL
+        # kernels and often several times below the reshaped-kernel one
+        return min(reshaped, conv_gram_bound(kernel))
     if isinstance(layer, _Pool):
         return layer.lipschitz_bound()
     if isinstance(layer, nn.MaxPool2d):
@@ -71,8 +74,9 @@ def lipschitz_bound(module):
     r"""An upper bound on the L2 Lipschitz constant of a sequential network.
 
     The product of per-layer bounds: exact spectral norms of dense weights
-    (computed in float64), reshaped-kernel bounds of convolutions
-    (:func:`~sklot.lipschitz.layers.conv_lipschitz_factor`), 1 for GroupSort /
+    (computed in float64), for convolutions the smaller of the reshaped-kernel bound
+    (:func:`~sklot.lipschitz.layers.conv_lipschitz_factor`) and the Schur-test bound on the
+    operator's Gram (:func:`~sklot.lipschitz.layers.conv_gram_bound`), 1 for GroupSort /
     ReLU / Flatten, pooling bounds, times the container's constant. It holds
     for the weights as they are now (not as the nominal construction says),
     which is what makes certificates trustworthy. An ``nn.Sequential``

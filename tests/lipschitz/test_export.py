@@ -41,6 +41,11 @@ ARCHITECTURES = {
         "multi",
     ),
     "cnn_images": (LipschitzClassifier, dict(architecture="cnn", hidden_layer_sizes=(4, 4)), "images"),
+    "cnn_aol": (
+        LipschitzClassifier,
+        dict(architecture="cnn", convolution="aol", hidden_layer_sizes=(4, 4)),
+        "images",
+    ),
     "callable_nested": (LipschitzClassifier, dict(architecture=_nested, lipschitz_constant=1.5), "multi"),
     "callable_per_class": (
         LipschitzClassifier,

@@ -4,6 +4,7 @@ Constrained weights are torch parametrisations (spectral normalisation +
 Björck); activations and pooling are gradient-norm preserving where possible.
 """
 
+from ._aol import AOLConv2d, AOLWeight, conv_gram_bound, conv_gram_matrix
 from ._activation import FullSort, GroupSort, MaxMin, group_sort
 from ._bjorck import bjorck_orthonormalize
 from ._container import LipschitzSequential
@@ -17,6 +18,7 @@ from ._spectral import power_iteration, spectral_normalize
 __all__ = [
     "OrthoLinear",
     "OrthoConv2d",
+    "AOLConv2d",
     "FrobeniusLinear",
     "GroupSort",
     "MaxMin",
@@ -27,9 +29,12 @@ __all__ = [
     "LipschitzSequential",
     "OrthonormalWeight",
     "FrobeniusWeight",
+    "AOLWeight",
     "reproject_",
     "bjorck_orthonormalize",
     "spectral_normalize",
     "power_iteration",
     "conv_lipschitz_factor",
+    "conv_gram_bound",
+    "conv_gram_matrix",
 ]
