@@ -126,7 +126,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         self.module_ = net.module_.eval()
         self.history_ = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
         self.exported_module_ = export(self.module_).double()
-        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_)
+        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_, input_shape=self.input_shape_)
         self.n_iter_ = len(net.history)
 
     def _lr_callbacks(self):

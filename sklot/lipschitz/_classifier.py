@@ -115,7 +115,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     exported_module_ : torch.nn.Sequential
         Plain torch copy used for inference.
     lipschitz_bound_ : float
-        Guaranteed L2 Lipschitz bound of the fitted network (from its weights).
+        Guaranteed L2 Lipschitz bound of the fitted network (from its weights), for inputs of
+        the fitted shape (convolutions are bounded on their input grid, see
+        :func:`~sklot.lipschitz.lipschitz_bound`).
     history_ : list of dict
     n_features_in_ : int
     input_shape_ : tuple
@@ -249,7 +251,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
             return self.lipschitz_bound_
         body, last = split_last_linear(self.exported_module_)
         row = float(last.weight.detach().double().norm(dim=1).max())
-        return lipschitz_bound(body) * row
+        return lipschitz_bound(body, input_shape=self.input_shape_) * row
 
     # -- predictions -------------------------------------------------------------
     def decision_function(self, X):

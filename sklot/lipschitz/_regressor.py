@@ -176,7 +176,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         self._fit_network(X, y_t, y_t.shape[1], _RegressionLoss(self.loss))
         # predict in the original units: y = mean + scale * network(x), folded into the export
         self.exported_module_ = affine_output(self.exported_module_, self.y_scale_, self.y_mean_)
-        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_)
+        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_, input_shape=self.input_shape_)
         return self
 
     def predict(self, X):

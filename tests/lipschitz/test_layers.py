@@ -344,3 +344,42 @@ def test_aol_conv_pickles_and_exports():
     plain = export(conv)
     assert type(plain) is nn.Conv2d
     assert torch.allclose(plain(x), conv(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("name,kwargs,shape", PLAIN_CONVS, ids=[n for n, _, _ in PLAIN_CONVS])
+def test_conv_spectral_bound_is_certified_and_tight(name, kwargs, shape):
+    # with the input size, lipschitz_bound adds the exact norm of the circular convolution on the
+    # padded grid: never below the operator norm (power iteration), exact for circular padding,
+    # within 10% for stride 1 (measured 2.0% at 10x10, 8.6% for an unpadded 2x3 kernel at 7x7)
+    conv = nn.Conv2d(**kwargs)
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn(conv.weight.shape, generator=_gen(5)))
+    norm = _operator_norm(conv, shape)
+    tight = lipschitz_bound(conv, input_shape=shape)
+    assert norm <= tight * (1 + 1e-9)
+    assert tight <= lipschitz_bound(conv)
+    if conv.padding_mode == "circular":
+        assert tight == pytest.approx(norm, rel=1e-6)
+    elif conv.stride == (1, 1):
+        assert tight <= 1.1 * norm
+
+
+def test_network_bound_with_input_shape_bounds_the_jacobian():
+    # a whole CNN: the tight network bound is below the shape-free one and above the norm of the
+    # network's Jacobian at random inputs (power iteration on J^T J), which a too small bound fails
+    net = _net()
+    _train_a_bit(net, steps=20)
+    net.eval()
+    tight, loose = lipschitz_bound(net, input_shape=(1, 8, 8)), lipschitz_bound(net)
+    assert tight < loose
+    gen = _gen(21)
+    worst = 0.0
+    for _ in range(8):
+        x0 = torch.randn(1, 1, 8, 8, generator=gen)
+        v = torch.randn(1, 1, 8, 8, generator=gen)
+        for _ in range(30):
+            _, jv = torch.autograd.functional.jvp(net, x0, v / v.norm())
+            _, v = torch.autograd.functional.vjp(net, x0, jv)
+        _, jv = torch.autograd.functional.jvp(net, x0, v / v.norm())
+        worst = max(worst, float(jv.norm()))
+    assert worst <= tight * (1 + 1e-5)

@@ -4,11 +4,12 @@ Constrained weights are torch parametrisations (spectral normalisation +
 Björck); activations and pooling are gradient-norm preserving where possible.
 """
 
-from ._aol import AOLConv2d, AOLWeight, conv_gram_bound, conv_gram_matrix
+from ._aol import AOLConv2d, AOLWeight
 from ._activation import FullSort, GroupSort, MaxMin, group_sort
 from ._bjorck import bjorck_orthonormalize
 from ._container import LipschitzSequential
 from ._conv import OrthoConv2d, conv_lipschitz_factor
+from ._conv_bounds import conv_gram_bound, conv_gram_matrix, conv_spectral_bound
 from ._linear import OrthoLinear
 from ._normalized_output import FrobeniusLinear
 from ._parametrizations import FrobeniusWeight, OrthonormalWeight, reproject_
@@ -37,4 +38,5 @@ __all__ = [
     "conv_lipschitz_factor",
     "conv_gram_bound",
     "conv_gram_matrix",
+    "conv_spectral_bound",
 ]

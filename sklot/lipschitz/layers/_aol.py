@@ -1,104 +1,14 @@
-r"""Almost-orthogonal convolution (AOL rescaling) and a certified bound of any 2-D convolution.
-
-Both rest on the Gram "kernel" of a convolution. For a kernel :math:`K` of shape
-:math:`c_{out} \times c_{in} \times k_1 \times k_2` (cross-correlation, stride 1), the operator
-:math:`M` satisfies :math:`(M^\top M)_{(i,u),(j,u+p)} = G_{ij}(p) = \sum_o \sum_s K_{o,i,s}\,
-K_{o,j,s+p}` for the offsets :math:`p` with :math:`|p_1| < k_1, |p_2| < k_2` (fewer terms near a
-zero-padded border), and we write :math:`A_{ij} = \sum_p |G_{ij}(p)|`, a non-negative
-:math:`c_{in} \times c_{in}` matrix. By the Schur test, for any positive vector :math:`w`,
-
-.. math::
-
-    \|M\|_2^2 = \|M^\top M\|_2 \le \max_i \frac{(A w)_i}{w_i}.
-
-A stride only subsamples the output (a map of norm at most 1), and circular padding only adds
-wrapped terms into the same sums, so the bound holds for zero or circular padding and any stride.
-"""
-
-import math
+"""Almost-orthogonal convolution: AOL rescaling of the input channels (Prach and Lampert 2022)."""
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
+from ._conv_bounds import conv_gram_matrix
 from ._parametrizations import _CachedParametrization
 from ._reducible import ReducibleMixin
 
-__all__ = ["AOLConv2d", "AOLWeight", "conv_gram_matrix", "conv_gram_bound"]
-
-
-def conv_gram_matrix(weight):
-    r"""The matrix :math:`A_{ij} = \sum_p |G_{ij}(p)|` of a 2-D convolution kernel (see the module).
-
-    Parameters
-    ----------
-    weight : tensor of shape (c_out, c_in, k1, k2)
-
-    Returns
-    -------
-    tensor of shape (c_in, c_in)
-        Symmetric, non-negative; its row sums are the AOL normalisers.
-    """
-    k1, k2 = weight.shape[-2:]
-    kt = weight.transpose(0, 1)  # (c_in, c_out, k1, k2): c_in "images" of c_out channels
-    gram = F.conv2d(kt, kt, padding=(k1 - 1, k2 - 1))  # (c_in, c_in, 2 k1 - 1, 2 k2 - 1)
-    return gram.abs().sum((2, 3))
-
-
-@torch.no_grad()
-def conv_gram_bound(weight, n_iter=100):
-    r"""Certified upper bound on the L2 operator norm of a 2-D convolution (Schur test on its Gram).
-
-    .. math::
-
-        \|\mathrm{conv}_K\|_2 \le \sqrt{\max_i (A w)_i / w_i}
-
-    with :math:`A` from :func:`conv_gram_matrix` and :math:`w` positive, taken from ``n_iter``
-    power iterations on :math:`A` (any positive :math:`w` gives a valid bound; the Perron vector
-    gives the smallest, the Perron root of :math:`A`). The bound is also never above
-    :math:`\sqrt{\max_i \sum_j A_{ij}}` (:math:`w = 1`). For an AOL-rescaled kernel it is at most
-    1 (Prach and Lampert 2022, Theorem 1), where the reshaped-kernel bound
-    (:func:`~sklot.lipschitz.layers.conv_lipschitz_factor`) can be up to
-    :math:`\sqrt{k_1 k_2}` times the true norm. Zero or circular padding, any stride, no groups
-    or dilation. Computed in float64.
-
-    Parameters
-    ----------
-    weight : tensor of shape (c_out, c_in, k1, k2)
-    n_iter : int, default=100
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import torch
-    >>> from sklot.lipschitz.layers import conv_gram_bound
-    >>> k = torch.zeros(1, 1, 3, 3)
-    >>> k[0, 0, 1, 1] = 2.0  # 2 x identity
-    >>> conv_gram_bound(k)
-    2.0
-    """
-    a = conv_gram_matrix(weight.detach().double())
-    ones = torch.ones(a.shape[0], dtype=a.dtype, device=a.device)
-
-    def schur(w):
-        aw = a @ w
-        return float((aw / w).max())
-
-    best = schur(ones)
-    w = ones
-    for _ in range(int(n_iter)):
-        aw = a @ w
-        top = float(aw.max())
-        if top <= 0:
-            return 0.0  # zero kernel
-        # keep every entry positive (a zero row, e.g. a dead channel, would make w_i = 0)
-        w = aw / top + 1e-12
-        best = min(best, schur(w))
-    return math.sqrt(max(best, 0.0))
+__all__ = ["AOLConv2d", "AOLWeight"]
 
 
 class AOLWeight(_CachedParametrization):
