@@ -115,6 +115,8 @@ LAYERS = [
     ("frobenius", lambda: FrobeniusLinear(12, 1), (12,)),
     ("conv_s1", lambda: OrthoConv2d(2, 4, 3, padding=1), (2, 8, 8)),
     ("conv_s2", lambda: OrthoConv2d(3, 6, 3, stride=2, padding=1), (3, 8, 8)),
+    ("aol_s1", lambda: AOLConv2d(2, 4, 3, padding=1), (2, 8, 8)),
+    ("aol_s2", lambda: AOLConv2d(3, 6, 3, stride=2, padding=1), (3, 8, 8)),
     ("maxmin", lambda: MaxMin(), (10,)),
     ("groupsort4", lambda: GroupSort(4), (12,)),
     ("fullsort", lambda: FullSort(), (7,)),
