@@ -225,9 +225,9 @@ def main():
     print(f"\n=== {args.epochs} epochs, {len(Xtr)} / {len(Xte)} images, seeds {args.seeds} (mean) ===")
     mean = {}
     for label, rows in res.items():
-        mean[label] = {k: float(np.mean([r[k] for r in rows]))
-                       for k in ("accuracy", "vra_36_255", "vra_0.5", "vra_36_255_tight", "vra_0.5_tight",
-                          "epoch_wall_s", "epoch_cpu_s")}
+        keys = ("accuracy", "vra_36_255", "vra_0.5", "vra_36_255_tight", "vra_0.5_tight",
+                "epoch_wall_s", "epoch_cpu_s")
+        mean[label] = {k: float(np.mean([r[k] for r in rows])) for k in keys}
         m = mean[label]
         print(f"{label:16s} acc {m['accuracy']:.4f}  VRA@36/255 {m['vra_36_255']:.4f}  "
               f"VRA@0.5 {m['vra_0.5']:.4f}  tight bound: VRA@36/255 {m['vra_36_255_tight']:.4f} "

@@ -106,8 +106,6 @@ def conv_gram_bound(weight, n_iter=100):
     return math.sqrt(max(best, 0.0))
 
 
-
-
 @torch.no_grad()
 def conv_spectral_bound(weight, input_size, padding=(0, 0), padding_mode="zeros"):
     r"""Certified bound on the L2 operator norm of a 2-D convolution on inputs of ``input_size``.
