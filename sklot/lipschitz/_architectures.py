@@ -6,6 +6,7 @@ from torch import nn
 from ._export import check_exportable, last_layer
 from ._lipschitz_bound import lipschitz_bound
 from .layers import (
+    AOLConv2d,
     FrobeniusLinear,
     FullSort,
     GroupSort,
@@ -17,6 +18,7 @@ from .layers import (
 )
 
 _ACTIVATIONS = ("maxmin", "groupsort4", "fullsort")
+_CONVOLUTIONS = ("orthonormal", "aol")
 
 # The estimators reproject raw weights onto the orthonormal ones at every step
 # (LipschitzNet), so Björck always starts at its fixed point, where the
@@ -46,6 +48,15 @@ def _check_width(width, activation):
         raise ValueError(f"hidden width {width} must be divisible by {group} for activation={activation!r}.")
 
 
+def make_convolution(name, in_channels, out_channels):
+    """The 3x3 Lipschitz convolution (padding 1) of the "cnn" architecture."""
+    if name == "orthonormal":
+        return OrthoConv2d(in_channels, out_channels, 3, padding=1, n_iter_grad=N_ITER_GRAD, tol=BJORCK_TOL)
+    if name == "aol":
+        return AOLConv2d(in_channels, out_channels, 3, padding=1)
+    raise ValueError(f"convolution must be one of {_CONVOLUTIONS}; got {name!r}.")
+
+
 def build_network(
     architecture,
     *,
@@ -56,6 +67,7 @@ def build_network(
     head,
     lipschitz_constant,
     flat_image_shape=None,
+    convolution="orthonormal",
 ):
     """Build a :class:`LipschitzSequential` for the estimators.
 
@@ -68,6 +80,8 @@ def build_network(
     flat_image_shape : tuple or None
         When samples arrive flat but the network is convolutional, the
         network starts with an ``Unflatten`` to this (C, H, W) shape.
+    convolution : "orthonormal" or "aol"
+        Convolution of the "cnn" blocks: :class:`OrthoConv2d` or :class:`AOLConv2d`.
     """
     layers = []
     if callable(architecture):
@@ -110,10 +124,7 @@ def build_network(
         c, h, w = shape
         for ch in hidden_layer_sizes:
             _check_width(ch, activation)
-            layers += [
-                OrthoConv2d(c, ch, 3, padding=1, n_iter_grad=N_ITER_GRAD, tol=BJORCK_TOL),
-                make_activation(activation),
-            ]
+            layers += [make_convolution(convolution, c, ch), make_activation(activation)]
             c = ch
             if h >= 2 and w >= 2:
                 layers.append(L2NormPool2d(2))

@@ -22,6 +22,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         "hidden_layer_sizes": ["array-like", None],
         "architecture": [StrOptions({"mlp", "cnn"}), callable],
         "image_shape": ["array-like", None],
+        "convolution": [StrOptions({"orthonormal", "aol"})],
         "activation": [StrOptions({"maxmin", "groupsort4", "fullsort"})],
         "lipschitz_constant": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -102,6 +103,7 @@ class _LipschitzBase(TorchEstimatorMixin):
                 head=head,
                 lipschitz_constant=self.lipschitz_constant,
                 flat_image_shape=flat_image_shape,
+                convolution=self.convolution,
             ),
             seed,
         )
@@ -124,7 +126,7 @@ class _LipschitzBase(TorchEstimatorMixin):
         self.module_ = net.module_.eval()
         self.history_ = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
         self.exported_module_ = export(self.module_).double()
-        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_)
+        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_, input_shape=self.input_shape_)
         self.n_iter_ = len(net.history)
 
     def _lr_callbacks(self):

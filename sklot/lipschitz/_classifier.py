@@ -52,6 +52,13 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         ValueError (its export and its bound would describe another network).
     image_shape : tuple or None, default=None
         (C, H, W) or (H, W) of flat image rows, for ``"cnn"``.
+    convolution : {"orthonormal", "aol"}, default="orthonormal"
+        Convolution of the ``"cnn"`` blocks. ``"orthonormal"``:
+        :class:`~sklot.lipschitz.layers.OrthoConv2d` (orthonormal reshaped kernel divided by 3,
+        whose true operator norm is often well below its certified bound of 1);
+        ``"aol"``: :class:`~sklot.lipschitz.layers.AOLConv2d` (AOL rescaling, Prach and Lampert
+        2022), certified at most 1 by :func:`~sklot.lipschitz.layers.conv_gram_bound` and
+        tighter. Unused by ``"mlp"``.
     activation : {"maxmin", "groupsort4", "fullsort"}, default="maxmin"
     output_layer : {"orthonormal", "per_class"}, default="orthonormal"
         Orthonormal last layer (the network is :math:`L`-Lipschitz as a map
@@ -108,7 +115,9 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
     exported_module_ : torch.nn.Sequential
         Plain torch copy used for inference.
     lipschitz_bound_ : float
-        Guaranteed L2 Lipschitz bound of the fitted network (from its weights).
+        Guaranteed L2 Lipschitz bound of the fitted network (from its weights), for inputs of
+        the fitted shape (convolutions are bounded on their input grid, see
+        :func:`~sklot.lipschitz.lipschitz_bound`).
     history_ : list of dict
     n_features_in_ : int
     input_shape_ : tuple
@@ -152,6 +161,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         hidden_layer_sizes=None,
         architecture="mlp",
         image_shape=None,
+        convolution="orthonormal",
         activation="maxmin",
         output_layer="orthonormal",
         loss="hkr",
@@ -173,6 +183,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.architecture = architecture
         self.image_shape = image_shape
+        self.convolution = convolution
         self.activation = activation
         self.output_layer = output_layer
         self.loss = loss
@@ -240,7 +251,7 @@ class LipschitzClassifier(_LipschitzBase, ClassifierMixin, BaseEstimator):
             return self.lipschitz_bound_
         body, last = split_last_linear(self.exported_module_)
         row = float(last.weight.detach().double().norm(dim=1).max())
-        return lipschitz_bound(body) * row
+        return lipschitz_bound(body, input_shape=self.input_shape_) * row
 
     # -- predictions -------------------------------------------------------------
     def decision_function(self, X):

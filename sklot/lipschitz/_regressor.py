@@ -84,7 +84,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         target (see above).
     loss : {"squared_error", "absolute_error", "huber"} or callable, default="squared_error"
         A callable is ``loss(y_pred, y_true) -> scalar tensor``.
-    hidden_layer_sizes, architecture, image_shape, activation, max_epochs, batch_size, lr,
+    hidden_layer_sizes, architecture, image_shape, convolution, activation, max_epochs, batch_size, lr,
     lr_schedule, validation_fraction, early_stopping, n_iter_no_change, device, random_state, verbose
         As in :class:`~sklot.lipschitz.LipschitzClassifier`.
 
@@ -131,6 +131,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         hidden_layer_sizes=None,
         architecture="mlp",
         image_shape=None,
+        convolution="orthonormal",
         activation="maxmin",
         lipschitz_constant=1.0,
         loss="squared_error",
@@ -148,6 +149,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.architecture = architecture
         self.image_shape = image_shape
+        self.convolution = convolution
         self.activation = activation
         self.lipschitz_constant = lipschitz_constant
         self.loss = loss
@@ -174,7 +176,7 @@ class LipschitzRegressor(_LipschitzBase, RegressorMixin, BaseEstimator):
         self._fit_network(X, y_t, y_t.shape[1], _RegressionLoss(self.loss))
         # predict in the original units: y = mean + scale * network(x), folded into the export
         self.exported_module_ = affine_output(self.exported_module_, self.y_scale_, self.y_mean_)
-        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_)
+        self.lipschitz_bound_ = lipschitz_bound(self.exported_module_, input_shape=self.input_shape_)
         return self
 
     def predict(self, X):

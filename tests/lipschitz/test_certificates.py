@@ -121,3 +121,25 @@ def test_score_certified_is_vra(digits_clf, digits_split):
         assert clf.score_certified(Xte, yte, eps) == pytest.approx(np.mean(r_true > eps))
     assert clf.score_certified(Xte, yte, 0.0) == pytest.approx(clf.score(Xte, yte))
     assert clf.score_certified(Xte, yte, 0.3) <= clf.score_certified(Xte, yte, 0.1)
+
+
+@pytest.mark.parametrize("convolution", ["orthonormal", "aol"])
+def test_cnn_certificates_with_the_tight_convolution_bound(convolution, digits_split):
+    # the "cnn" certificates use each convolution's bound on its input grid: tighter than the
+    # shape-free product of layer bounds (larger radii), and still unbroken by an attack, while
+    # the attack succeeds at 3x the radius
+    from sklot.lipschitz import lipschitz_bound
+
+    Xtr, Xte, ytr, _ = digits_split
+    clf = LipschitzClassifier(
+        architecture="cnn", convolution=convolution, hidden_layer_sizes=(8, 16), max_epochs=4,
+        batch_size=128, lr=1e-2, random_state=0, device="cpu",
+    ).fit(Xtr.reshape(-1, 1, 8, 8), ytr)
+    X = Xte[:60].reshape(-1, 1, 8, 8)
+    assert clf.lipschitz_bound_ < 0.999 * lipschitz_bound(clf.exported_module_)
+    radius = clf.certified_radius(X)
+    mod = clf.export()
+    x = torch.as_tensor(X, dtype=torch.float64)
+    cls = torch.as_tensor(clf.decision_function(X).argmax(1))
+    assert (_pgd_l2(mod, x, cls, torch.as_tensor(radius * (1 - 1e-4))) > 0).all()
+    assert (_pgd_l2(mod, x, cls, torch.as_tensor(radius * 3.0)) < 0).any()

@@ -41,6 +41,11 @@ ARCHITECTURES = {
         "multi",
     ),
     "cnn_images": (LipschitzClassifier, dict(architecture="cnn", hidden_layer_sizes=(4, 4)), "images"),
+    "cnn_aol": (
+        LipschitzClassifier,
+        dict(architecture="cnn", convolution="aol", hidden_layer_sizes=(4, 4)),
+        "images",
+    ),
     "callable_nested": (LipschitzClassifier, dict(architecture=_nested, lipschitz_constant=1.5), "multi"),
     "callable_per_class": (
         LipschitzClassifier,
@@ -88,7 +93,8 @@ def test_export_computes_the_trained_network(name, digits_small):
     tol = 1e-5 * max(1.0, float(np.abs(trained).max()))
     np.testing.assert_allclose(exported32, trained, atol=tol, rtol=0)
     np.testing.assert_allclose(exported, trained, atol=tol, rtol=0)
-    assert lipschitz_bound(plain) == pytest.approx(est.lipschitz_bound_, rel=1e-12)
+    bound = lipschitz_bound(plain, input_shape=est.input_shape_)
+    assert bound == pytest.approx(est.lipschitz_bound_, rel=1e-12)
 
 
 class _Skip(nn.Sequential):

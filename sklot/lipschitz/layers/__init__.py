@@ -4,10 +4,12 @@ Constrained weights are torch parametrisations (spectral normalisation +
 Björck); activations and pooling are gradient-norm preserving where possible.
 """
 
+from ._aol import AOLConv2d, AOLWeight
 from ._activation import FullSort, GroupSort, MaxMin, group_sort
 from ._bjorck import bjorck_orthonormalize
 from ._container import LipschitzSequential
 from ._conv import OrthoConv2d, conv_lipschitz_factor
+from ._conv_bounds import conv_gram_bound, conv_gram_matrix, conv_spectral_bound
 from ._linear import OrthoLinear
 from ._normalized_output import FrobeniusLinear
 from ._parametrizations import FrobeniusWeight, OrthonormalWeight, reproject_
@@ -17,6 +19,7 @@ from ._spectral import power_iteration, spectral_normalize
 __all__ = [
     "OrthoLinear",
     "OrthoConv2d",
+    "AOLConv2d",
     "FrobeniusLinear",
     "GroupSort",
     "MaxMin",
@@ -27,9 +30,13 @@ __all__ = [
     "LipschitzSequential",
     "OrthonormalWeight",
     "FrobeniusWeight",
+    "AOLWeight",
     "reproject_",
     "bjorck_orthonormalize",
     "spectral_normalize",
     "power_iteration",
     "conv_lipschitz_factor",
+    "conv_gram_bound",
+    "conv_gram_matrix",
+    "conv_spectral_bound",
 ]
