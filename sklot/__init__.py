@@ -30,6 +30,8 @@ _PUBLIC = {
     "TacoTransformer": "sklot.concepts",
     # hierarchical graph embeddings (Bethune et al. 2020)
     "LoukasGraphEmbedder": "sklot.graph",
+    # multimodal autoregressive pre-training of vision encoders (Fini et al. 2024, AIMv2)
+    "AutoregressiveImageEncoder": "sklot.vision",
 }
 
 
