@@ -30,7 +30,7 @@ class CaptionTokenizer:
     >>> from sklot.vision import CaptionTokenizer
     >>> tok = CaptionTokenizer(max_tokens=6).fit(["a red square", "two blue circles."])
     >>> tok.encode(["a blue square"]).tolist()
-    [[3, 4, 8, 2, 0, 0]]
+    [[4, 5, 8, 2, 0]]
     """
 
     PAD, UNK, EOS = PAD_ID, 1, 2
