@@ -28,6 +28,7 @@ from ._masked import MaskedPretrainer
 from ._patch_embed import PatchEmbed, PatchPreprocessor, patchify
 from ._pooling import attention_pool, mean_pool
 from ._pretrainer import AutoregressivePretrainer, draw_prefix_lengths
+from ._reconstruction import reconstruct_patches
 from ._tokenizer import CaptionTokenizer
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "normalized_patches",
     "patchify",
     "prefix_causal_mask",
+    "reconstruct_patches",
     "rms_norm",
     "text_loss",
 ]
