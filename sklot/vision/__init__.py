@@ -26,7 +26,7 @@ from ._estimator import AutoregressiveImageEncoder
 from ._losses import image_loss, normalized_patches, text_loss
 from ._masked import MaskedPretrainer
 from ._patch_embed import PatchEmbed, PatchPreprocessor, patchify
-from ._pooling import attention_pool, mean_pool
+from ._pooling import attention_pool, flatten_pool, grid_pool, mean_pool
 from ._pretrainer import AutoregressivePretrainer, draw_prefix_lengths
 from ._reconstruction import reconstruct_patches
 from ._tokenizer import CaptionTokenizer
@@ -48,6 +48,8 @@ __all__ = [
     "attention_pool",
     "causal_mask",
     "draw_prefix_lengths",
+    "flatten_pool",
+    "grid_pool",
     "image_loss",
     "load_aimv2_encoder",
     "mean_pool",

@@ -57,9 +57,12 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
     decoder_depth : int, default=2
     text_weight : float, default=1.0
         :math:`\lambda`, the weight of the caption loss.
-    pooling : {"mean", "attention"}, default="mean"
-        Mean of the patch features, or parameter-free attention pooling
-        (:func:`~sklot.vision.attention_pool`).
+    pooling : {"mean", "attention", "grid", "flatten"}, default="mean"
+        How ``transform`` turns patch features into one vector: their mean (``embed_dim``
+        features), parameter-free attention pooling (:func:`~sklot.vision.attention_pool`),
+        means over the four image quadrants (:func:`~sklot.vision.grid_pool`, ``4 embed_dim``)
+        or all of them (``n_patches embed_dim``). A global mean discards where things are,
+        which costs a linear probe on small images many points (docs/benchmarks/vision.md).
     objective : {"autoregressive", "masked"}, default="autoregressive"
     image_shape : tuple or None, default=None
         (C, H, W) or (H, W) of flat images ``X`` of shape (n, C H W); None when ``X`` has shape
@@ -112,7 +115,7 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
         "decoder_dim": [Interval(Integral, 1, None, closed="left")],
         "decoder_depth": [Interval(Integral, 1, None, closed="left")],
         "text_weight": [Interval(Real, 0, None, closed="left")],
-        "pooling": [StrOptions({"mean", "attention"})],
+        "pooling": [StrOptions({"mean", "attention", "grid", "flatten"})],
         "objective": [StrOptions({"autoregressive", "masked"})],
         "image_shape": [tuple, list, None],
         "max_caption_tokens": [Interval(Integral, 2, None, closed="left")],
@@ -261,14 +264,19 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
     def _encode(self, X, pooled=True):
         import torch
 
-        from ._pooling import attention_pool, mean_pool
+        from ._pooling import attention_pool, flatten_pool, grid_pool, mean_pool
 
         check_is_fitted(self, "encoder_")
         images, _ = check_images(self, X, reset=False)
         Xt = self._standardize(images)
         device = self._device()
         encoder = self.encoder_.to(device)
-        pool = attention_pool if self.pooling == "attention" else mean_pool
+        pool = {
+            "mean": mean_pool,
+            "attention": attention_pool,
+            "grid": lambda t: grid_pool(t, encoder.grid_size),
+            "flatten": flatten_pool,
+        }[self.pooling]
         out = []
         bs = max(int(self.batch_size), 1)
         with torch.no_grad():
@@ -278,12 +286,21 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
                 out.append((pool(tokens) if pooled else tokens).cpu().numpy())
         self.encoder_ = encoder.cpu()
         if not out:
-            width = self.encoder_.embed_dim
-            return np.zeros((0, width) if pooled else (0, self.encoder_.n_patches, width), dtype=np.float32)
+            width = self._n_features_out()
+            return np.zeros((0, width) if pooled else (0, self.encoder_.n_patches, self.encoder_.embed_dim),
+                            dtype=np.float32)
         return np.concatenate(out)
 
+    def _n_features_out(self):
+        width = self.encoder_.embed_dim
+        return {"grid": 4 * width, "flatten": self.encoder_.n_patches * width}.get(self.pooling, width)
+
     def transform(self, X):
-        """Pooled frozen-trunk features, shape (n, embed_dim), float32 numpy on the CPU."""
+        """Pooled frozen-trunk features, float32 numpy on the CPU.
+
+        Shape (n, embed_dim) for ``pooling="mean"`` or ``"attention"``, (n, 4 embed_dim) for
+        ``"grid"``, (n, n_patches embed_dim) for ``"flatten"``.
+        """
         return self._encode(X, pooled=True)
 
     def patch_features(self, X):
@@ -292,7 +309,7 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "encoder_")
-        return np.asarray([f"autoregressiveimageencoder{i}" for i in range(self.encoder_.embed_dim)], dtype=object)
+        return np.asarray([f"autoregressiveimageencoder{i}" for i in range(self._n_features_out())], dtype=object)
 
     # -- official checkpoints -------------------------------------------------------------
     @classmethod

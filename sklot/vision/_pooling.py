@@ -4,7 +4,7 @@ import math
 
 import torch
 
-__all__ = ["mean_pool", "attention_pool"]
+__all__ = ["mean_pool", "attention_pool", "grid_pool", "flatten_pool"]
 
 
 def mean_pool(tokens):
@@ -26,3 +26,33 @@ def attention_pool(tokens):
     query = tokens.mean(dim=1, keepdim=True)  # (B, 1, D)
     scores = (query @ tokens.transpose(1, 2)) / math.sqrt(tokens.shape[-1])  # (B, 1, N)
     return (torch.softmax(scores, dim=-1) @ tokens)[:, 0]
+
+
+def grid_pool(tokens, grid_size, cells=2):
+    """Means of the patch features over a ``cells`` x ``cells`` grid of image regions, concatenated.
+
+    (B, N, D) -> (B, cells**2 D), regions in raster order. Keeps where things are, which a global
+    mean discards (and a linear probe on 28x28 clothes needs).
+
+    Parameters
+    ----------
+    tokens : (B, N, D) with N = grid_size[0] * grid_size[1], patches in raster order
+    grid_size : tuple (rows, columns) of patches
+    cells : int, default=2
+    """
+    B, N, D = tokens.shape
+    rows, cols = grid_size
+    t = tokens.reshape(B, rows, cols, D)
+    r_edges = [round(i * rows / cells) for i in range(cells + 1)]
+    c_edges = [round(i * cols / cells) for i in range(cells + 1)]
+    parts = [
+        t[:, r_edges[i] : max(r_edges[i + 1], r_edges[i] + 1), c_edges[j] : max(c_edges[j + 1], c_edges[j] + 1)].mean(dim=(1, 2))
+        for i in range(cells)
+        for j in range(cells)
+    ]
+    return torch.cat(parts, dim=1)
+
+
+def flatten_pool(tokens):
+    """All patch features, concatenated: (B, N, D) -> (B, N D) (a linear probe on the whole trunk output)."""
+    return tokens.reshape(tokens.shape[0], -1)

@@ -119,3 +119,16 @@ def test_tokenizer_vocabulary_and_round_trip():
     ids = tok.encode(["two red circles and more words"])
     assert ids.shape == (1, 4) and ids[0, -1] == tok.EOS and tok.UNK in ids[0]
     assert tok.decode(tok.encode(["one red circle"])[0]) == "one red circle"
+
+
+def test_pooling_options_are_functions_of_the_patch_features(digits):
+    X, _, _ = digits
+    params = {**SMALL, "max_epochs": 1}
+    tokens = AutoregressiveImageEncoder(**params).fit(X).patch_features(X[:4])  # (4, 16 patches, 16)
+    grid = AutoregressiveImageEncoder(**params, pooling="grid").fit(X).transform(X[:4])
+    flat = AutoregressiveImageEncoder(**params, pooling="flatten").fit(X).transform(X[:4])
+    np.testing.assert_allclose(flat, tokens.reshape(4, -1), rtol=1e-6)
+    # quadrant 1 (top right) = patches in rows 0-1, columns 2-3 of the 4x4 grid
+    t = tokens.reshape(4, 4, 4, 16)
+    np.testing.assert_allclose(grid[:, 16:32], t[:, :2, 2:].mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)
+    assert grid.shape == (4, 64)
