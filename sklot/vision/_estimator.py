@@ -222,8 +222,10 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
         captions = check_captions(captions, len(images))
         if captions is not None and self.objective == "masked":
             raise ValueError("objective='masked' takes no captions.")
+        # one scale for all pixels: features do not depend on the images' units (constant images: 1)
+        std = float(images.std())
         self.pixel_mean_ = np.full(shape[0], images.mean(), dtype=np.float64)
-        self.pixel_std_ = np.full(shape[0], max(float(images.std()), 1e-12), dtype=np.float64)
+        self.pixel_std_ = np.full(shape[0], std if std > 0 else 1.0, dtype=np.float64)
         Xt = self._standardize(images)
         text_ids, vocab, n_text = None, 0, 0
         self.tokenizer_ = None

@@ -58,14 +58,16 @@ def check_images(est, X, *, reset):
         raise ValueError(f"images must have shape (n, C, H, W), (n, H, W) or (n, C*H*W); got {arr.shape}.")
     shape = tuple(arr.shape[1:])
     if param is not None and shape != param:
-        raise ValueError(f"images of shape {shape} do not match image_shape={param}.")
+        raise ValueError(f"images of dimensions (C, H, W) = {shape} do not match image_shape={param}.")
     if reset:
         if len(arr) < 2:
             raise ValueError(f"{type(est).__name__} needs at least 2 images; got {len(arr)}.")
         est.image_shape_ = shape
         est.n_features_in_ = int(np.prod(shape))
     elif shape != tuple(est.image_shape_):
-        raise ValueError(f"images of shape {shape}; the encoder was fitted on {tuple(est.image_shape_)}.")
+        raise ValueError(
+            f"images of dimensions (C, H, W) = {shape}; the encoder was fitted on {tuple(est.image_shape_)}."
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError("images contain NaN or infinity.")
     check_float32_range(arr, "X")
