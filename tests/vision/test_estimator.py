@@ -41,7 +41,7 @@ def test_same_seed_same_features_and_other_seed_other_features(digits):
 
 def test_transform_is_the_unmasked_encoder(digits):
     X, _, _ = digits
-    enc = AutoregressiveImageEncoder(max_epochs=1, **SMALL).fit(X)
+    enc = AutoregressiveImageEncoder(max_epochs=1, pooling="mean", **SMALL).fit(X)
     images = torch.as_tensor(enc._standardize(X.reshape(-1, 1, 8, 8)))
     with torch.no_grad():
         full = enc.encoder_(images).mean(1).numpy()
@@ -125,6 +125,7 @@ def test_pooling_options_are_functions_of_the_patch_features(digits):
     X, _, _ = digits
     params = {**SMALL, "max_epochs": 1}
     tokens = AutoregressiveImageEncoder(**params).fit(X).patch_features(X[:4])  # (4, 16 patches, 16)
+    assert AutoregressiveImageEncoder(**params).get_params()["pooling"] == "flatten"
     grid = AutoregressiveImageEncoder(**params, pooling="grid").fit(X).transform(X[:4])
     flat = AutoregressiveImageEncoder(**params, pooling="flatten").fit(X).transform(X[:4])
     np.testing.assert_allclose(flat, tokens.reshape(4, -1), rtol=1e-6)
