@@ -30,6 +30,8 @@ _PUBLIC = {
     "load_tu_dataset": "sklot.datasets._tu",
     "make_structure_graphs": "sklot.datasets._graph_generators",
     "make_ring_of_cliques": "sklot.datasets._graph_generators",
+    # images of coloured shapes with their exact graph-based captions (GBC)
+    "make_shape_scenes": "sklot.datasets._scenes",
 }
 
 
