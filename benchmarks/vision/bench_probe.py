@@ -61,7 +61,8 @@ def pool(tokens, how):
 
     t = torch.as_tensor(tokens)
     side = int(round(t.shape[1] ** 0.5))
-    return {"mean": mean_pool, "grid": lambda z: grid_pool(z, (side, side)), "flatten": flatten_pool}[how](t).numpy()
+    pools = {"mean": mean_pool, "grid": lambda z: grid_pool(z, (side, side)), "flatten": flatten_pool}
+    return pools[how](t).numpy()
 
 
 def random_init_features(params, X_tr, X_te, seed=0):
@@ -166,8 +167,9 @@ def main(argv=None):
     if "fashion" in args.datasets:
         from sklot.datasets import load_fashion_mnist
 
-        X_tr, y_tr = load_fashion_mnist(subset="train", return_X_y=True, as_images=True, n_samples=args.n_train)
-        X_te, y_te = load_fashion_mnist(subset="test", return_X_y=True, as_images=True, n_samples=args.n_test)
+        kw = dict(return_X_y=True, as_images=True)
+        X_tr, y_tr = load_fashion_mnist(subset="train", n_samples=args.n_train, **kw)
+        X_te, y_te = load_fashion_mnist(subset="test", n_samples=args.n_test, **kw)
         params = dict(random_state=0, device="cpu", **epochs)  # the estimator's defaults otherwise
         full = {**AutoregressiveImageEncoder().get_params(), **params}
         rows += bench_dataset("fashion_mnist", X_tr, y_tr, X_te, y_te, full, args.methods)
@@ -176,7 +178,8 @@ def main(argv=None):
         X = d.data.reshape(-1, 1, 8, 8)
         params = dict(AutoregressiveImageEncoder().get_params(), patch_size=2, embed_dim=32, depth=2,
                       decoder_dim=32, decoder_depth=1, batch_size=64, random_state=0, device="cpu", **epochs)
-        rows += bench_dataset("digits", X[:1200], d.target[:1200], X[1200:], d.target[1200:], params, args.methods)
+        y = d.target
+        rows += bench_dataset("digits", X[:1200], y[:1200], X[1200:], y[1200:], params, args.methods)
     if args.scenes:
         rows += bench_scenes(min(args.n_train, 4000), min(args.n_test, 1000),
                              dict(random_state=0, device="cpu", **epochs))

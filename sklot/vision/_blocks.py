@@ -11,8 +11,8 @@ RMS_EPS = 1e-5
 
 
 def rms_norm(dim):
-    r"""RMSNorm :math:`x / \sqrt{\mathrm{mean}(x^2) + \epsilon} \odot g` with the official :math:`\epsilon = 10^{-5}`
-    (Zhang and Sennrich 2019)."""
+    r"""RMSNorm :math:`x / \sqrt{\mathrm{mean}(x^2) + \epsilon} \odot g` (Zhang and Sennrich 2019),
+    with the official :math:`\epsilon = 10^{-5}`."""
     return nn.RMSNorm(dim, eps=RMS_EPS)
 
 
@@ -40,7 +40,8 @@ class SwiGLU(nn.Module):
 
 
 class Block(nn.Module):
-    r"""Pre-norm transformer block: :math:`x + \mathrm{Attn}(\mathrm{N}_1 x)`, then :math:`x + \mathrm{MLP}(\mathrm{N}_2 x)`.
+    r"""Pre-norm transformer block: :math:`x + \mathrm{Attn}(\mathrm{N}_1 x)`, then
+    :math:`x + \mathrm{MLP}(\mathrm{N}_2 x)`.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Loading official AIMv2 encoder checkpoints (apple/ml-aim ``AIMv2VisionEncoder``) into :class:`VisionEncoder`."""
+"""Loading official AIMv2 encoder checkpoints (apple/ml-aim ``AIMv2VisionEncoder``) into a VisionEncoder."""
 
 import math
 import pathlib
@@ -115,7 +115,8 @@ def load_aimv2_encoder(checkpoint, n_heads=None, image_shape=None):
     state = _strip(_read(checkpoint))
     config = aimv2_config(state, n_heads=n_heads, image_shape=image_shape)
     encoder = VisionEncoder(**config)
-    missing, unexpected = encoder.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()}, strict=False)
+    state = {k: torch.as_tensor(v) for k, v in state.items()}
+    missing, unexpected = encoder.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ValueError(
             f"checkpoint does not match the AIMv2 encoder: missing {sorted(missing)[:5]}, "

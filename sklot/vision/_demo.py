@@ -10,7 +10,6 @@ def run(output_dir: pathlib.Path) -> dict:
     objective learning (loss, reconstructions) and the frozen features feeding a classifier.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline

@@ -314,13 +314,14 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "encoder_")
-        return np.asarray([f"autoregressiveimageencoder{i}" for i in range(self._n_features_out())], dtype=object)
+        names = [f"autoregressiveimageencoder{i}" for i in range(self._n_features_out())]
+        return np.asarray(names, dtype=object)
 
     # -- official checkpoints -------------------------------------------------------------
     @classmethod
     def from_pretrained(cls, checkpoint, *, n_heads=None, image_shape=None, pooling="mean",
                         pixel_mean=None, pixel_std=None, batch_size=128, device="auto"):
-        """An encoder holding official AIMv2 weights (apple/ml-aim ``AIMv2VisionEncoder``), ready to transform.
+        """An encoder holding official AIMv2 weights (apple/ml-aim ``AIMv2VisionEncoder``), ready to use.
 
         Parameters
         ----------
@@ -359,8 +360,10 @@ class AutoregressiveImageEncoder(TorchEstimatorMixin, TransformerMixin, BaseEsti
         est.tokenizer_ = None
         est.image_shape_ = (C, H, W)
         est.n_features_in_ = C * H * W
-        est.pixel_mean_ = np.broadcast_to(np.asarray(CLIP_MEAN if pixel_mean is None else pixel_mean, float), (C,)).copy()
-        est.pixel_std_ = np.broadcast_to(np.asarray(CLIP_STD if pixel_std is None else pixel_std, float), (C,)).copy()
+        mean = CLIP_MEAN if pixel_mean is None else pixel_mean
+        std = CLIP_STD if pixel_std is None else pixel_std
+        est.pixel_mean_ = np.broadcast_to(np.asarray(mean, dtype=float), (C,)).copy()
+        est.pixel_std_ = np.broadcast_to(np.asarray(std, dtype=float), (C,)).copy()
         est.history_ = []
         return est
 

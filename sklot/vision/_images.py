@@ -1,7 +1,5 @@
 """Validation of image batches and captions."""
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from .._core.validation import check_float32_range
@@ -50,7 +48,9 @@ def check_images(est, X, *, reset):
                 "or pass X of shape (n, C, H, W)."
             )
         if arr.shape[1] != int(np.prod(param)):
-            raise ValueError(f"image_shape={param} needs {int(np.prod(param))} features per row; X has {arr.shape[1]}.")
+            raise ValueError(
+                f"image_shape={param} needs {int(np.prod(param))} features per row; X has {arr.shape[1]}."
+            )
         arr = arr.reshape((len(arr),) + param)
     elif arr.ndim == 3:
         arr = arr[:, None]
@@ -78,7 +78,7 @@ def check_captions(captions, n_images):
     """Captions as a list of ``n_images`` str, or None."""
     if captions is None:
         return None
-    if isinstance(captions, str) or not isinstance(captions, (Sequence, np.ndarray)) and not hasattr(captions, "__len__"):
+    if isinstance(captions, (str, bytes)) or not hasattr(captions, "__len__"):
         raise ValueError("captions must be a sequence of strings, one per image.")
     captions = list(captions)
     if len(captions) != n_images:

@@ -45,11 +45,12 @@ def grid_pool(tokens, grid_size, cells=2):
     t = tokens.reshape(B, rows, cols, D)
     r_edges = [round(i * rows / cells) for i in range(cells + 1)]
     c_edges = [round(i * cols / cells) for i in range(cells + 1)]
-    parts = [
-        t[:, r_edges[i] : max(r_edges[i + 1], r_edges[i] + 1), c_edges[j] : max(c_edges[j + 1], c_edges[j] + 1)].mean(dim=(1, 2))
-        for i in range(cells)
-        for j in range(cells)
-    ]
+    parts = []
+    for i in range(cells):
+        r0, r1 = r_edges[i], max(r_edges[i + 1], r_edges[i] + 1)
+        for j in range(cells):
+            c0, c1 = c_edges[j], max(c_edges[j + 1], c_edges[j] + 1)
+            parts.append(t[:, r0:r1, c0:c1].mean(dim=(1, 2)))
     return torch.cat(parts, dim=1)
 
 

@@ -42,7 +42,9 @@ def reconstruct_patches(encoder, X, prefix_length):
     check_is_fitted(encoder, "encoder_")
     model = getattr(encoder, "pretrainer_", None)
     if model is None or not hasattr(model, "decoder"):
-        raise ValueError("reconstructions need the autoregressive decoder: fit with objective='autoregressive'.")
+        raise ValueError(
+            "reconstructions need the autoregressive decoder: fit with objective='autoregressive'."
+        )
     n_patches = model.encoder.n_patches
     if not 1 <= int(prefix_length) < n_patches:
         raise ValueError(f"prefix_length must be in [1, {n_patches - 1}]; got {prefix_length!r}.")

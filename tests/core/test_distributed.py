@@ -16,7 +16,8 @@ def _mlp_fit():
     module = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
     net = make_net(module, torch.nn.MSELoss(), device="cpu", seed=3, max_epochs=4, batch_size=32, lr=1e-2)
     net.fit(X, y)
-    return {k: v.detach().clone() for k, v in net.module_.state_dict().items()}, list(net.history[:, "train_loss"])
+    state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+    return state, list(net.history[:, "train_loss"])
 
 
 def _aim_fit():

@@ -102,7 +102,8 @@ def test_from_pretrained_transform_equals_reference_features(tmp_path):
 def test_released_sizes_are_recognised_from_shapes():
     state = official_state_dict(D=1024, C=3, p=14, grid=16, depth=24, hidden=2816, device="meta")
     cfg = aimv2_config(state)
-    assert cfg == dict(image_shape=(3, 224, 224), patch_size=14, embed_dim=1024, depth=24, n_heads=8, mlp_dim=2816)
+    assert cfg == dict(image_shape=(3, 224, 224), patch_size=14, embed_dim=1024, depth=24, n_heads=8,
+                       mlp_dim=2816)
 
 
 def test_loader_errors_name_the_problem(tmp_path):

@@ -157,4 +157,5 @@ def test_same_seed_same_modules():
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb and torch.equal(va, vb)
     c = _pretrainer(seed=5)
-    assert not np.allclose(a.encoder.preprocessor.pos_embed.detach(), c.encoder.preprocessor.pos_embed.detach())
+    pos_a, pos_c = a.encoder.preprocessor.pos_embed.detach(), c.encoder.preprocessor.pos_embed.detach()
+    assert not np.allclose(pos_a, pos_c)
