@@ -33,6 +33,8 @@ _PUBLIC = {
     # SPELL, sparse repellency for diffusion models (Kirchhof et al. 2025)
     "SparseRepellency": "sklot.diffusion",
     "DiffusionGenerator": "sklot.diffusion",
+    # multimodal autoregressive pre-training of vision encoders (Fini et al. 2024, AIMv2)
+    "AutoregressiveImageEncoder": "sklot.vision",
 }
 
 

@@ -22,6 +22,7 @@ FAMILIES = {
     "graph": "sklot.graph._demo",
     "transport": "sklot.transport._demo",
     "diffusion": "sklot.diffusion._demo",
+    "vision": "sklot.vision._demo",
 }
 
 

@@ -108,7 +108,7 @@ NOT_CLEAR = (np.linalg.LinAlgError,)
 # Input kinds the cases below know how to build and perturb. WassersteinKR (kind
 # "two_samples": fit(X_source, X_target)) has no (X, y) form for these cases; its bad-input
 # cases (NaN, float32 range, feature mismatch, parameters) are in tests/lipschitz/test_inputs.py.
-KINDS = ("array", "bags", "graphs")
+KINDS = ("array", "bags", "graphs", "images")
 
 
 def public_estimators():
@@ -205,13 +205,24 @@ def _graph_data(r):
     return graphs[:20], y[:20], graphs[20:], y[20:]
 
 
+def _image_data(r):
+    # one-channel 8x8 images: a bright 4x4 square top-left (class 0) or bottom-right (class 1)
+    rng = np.random.default_rng(0)
+    n = 120
+    y = np.arange(n) % 2
+    X = rng.normal(0.0, 0.3, size=(n, 1, 8, 8))
+    for i, c in enumerate(y):
+        X[i, 0, 4 * c : 4 * c + 4, 4 * c : 4 * c + 4] += 2.0
+    return X[:60], y[:60], X[60:], y[60:]
+
+
 _DATA_CACHE = {}
 
 
 def dataset(cls):
     key = (input_kind(cls), role(cls))
     if key not in _DATA_CACHE:
-        maker = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data}[key[0]]
+        maker = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data, "images": _image_data}[key[0]]
         _DATA_CACHE[key] = maker(key[1])
     return _DATA_CACHE[key]
 
@@ -448,13 +459,22 @@ def _not_graph(cls):
     return input_kind(cls) != "graphs"
 
 
+def _flat_kind(cls):
+    # sparse matrices are 2-D: they stand for arrays and bags of points, not graphs or images
+    return input_kind(cls) not in ("graphs", "images")
+
+
 def _dim1(cls):
+    if input_kind(cls) == "images":  # one number per image
+        return _fit_action(cls, Xfn=lambda X: X.reshape(len(X), -1)[:, 0]), _no_answer
     if input_kind(cls) == "array":
         return _fit_action(cls, Xfn=lambda X: X[:, 0]), _no_answer
     return _fit_action(cls, Xfn=lambda X: [np.asarray(b)[:, 0] for b in X]), _no_answer
 
 
 def _dim3(cls):
+    if input_kind(cls) == "images":  # one dimension too many: (n, C, H, W, 1)
+        return _fit_action(cls, Xfn=lambda X: X[..., None]), _no_answer
     if input_kind(cls) == "array":
         return _fit_action(cls, Xfn=lambda X: X.reshape(len(X), 2, -1)), _no_answer
     return _fit_action(cls, Xfn=lambda X: [np.asarray(b)[:, :, None] for b in X]), _no_answer
@@ -775,7 +795,7 @@ CASES = [
          doc="a single sample at predict: the same output as in a batch"),
     Case("complex", _complex, r"complex", error_only=True,
          doc="complex values at fit (the imaginary part must not be dropped silently)"),
-    Case("sparse", _sparse, r"sparse", applies=_not_graph,
+    Case("sparse", _sparse, r"sparse", applies=_flat_kind,
          doc="scipy.sparse input: the dense answer or a clear error"),
     Case("strings", _strings, r"string|convert|numeric|dtype|object|float", applies=_not_graph,
          error_only=True, doc="a string among the values at fit"),

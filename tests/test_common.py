@@ -80,6 +80,17 @@ def _bag_data(est, seed):
     return bags, y, {}
 
 
+def _image_data(est, seed):
+    # 40 one-channel 8x8 images of two classes (a bright square top-left or bottom-right)
+    rng = np.random.default_rng(seed)
+    y = np.arange(40) % 2
+    X = rng.normal(0.0, 0.3, size=(40, 1, 8, 8))
+    for i, c in enumerate(y):
+        r = 4 * c
+        X[i, 0, r : r + 4, r : r + 4] += 2.0
+    return X, y, {}
+
+
 def _graph_data(est, seed):
     import networkx as nx
 
@@ -100,7 +111,8 @@ def get_data(est, seed=0):
     cfg = CONFIGS.get(type(est).__name__, {})
     if cfg.get("data") is not None:
         return cfg["data"](seed)
-    return {"array": _array_data, "bags": _bag_data, "graphs": _graph_data}[input_kind(type(est))](est, seed)
+    kinds = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data, "images": _image_data}
+    return kinds[input_kind(type(est))](est, seed)
 
 
 def outputs(est, X):

@@ -18,7 +18,12 @@ it through :class:`SklotNet` (a :class:`skorch.NeuralNet`), usually built with
   ``get_iterator``) rather than copying the loop;
 * **pickles that load anywhere**: skorch maps CUDA tensors to the CPU when
   CUDA is absent; sklot loads full modules (``weights_only=False``) because
-  its modules carry parametrisations.
+  its modules carry parametrisations;
+* **data-parallel training**: inside a ``torch.distributed`` process group of
+  several processes, each rank trains on its slice of every global minibatch
+  and the gradients are all-reduced, which gives the model one process gives
+  on the same global batches (:mod:`sklot._core.distributed`); outside one,
+  nothing changes.
 
 Why skorch: it already gives early stopping, a printed progress table
 (``verbose``), a per-epoch/per-batch ``history`` and device-portable pickling,
@@ -34,6 +39,13 @@ from skorch.callbacks import Callback, EarlyStopping, PrintLog
 from skorch.dataset import Dataset, ValidSplit
 
 from .averaging import TailAverage, tail_start
+from .distributed import (
+    all_reduce_gradients,
+    all_reduce_sum,
+    broadcast_parameters,
+    data_parallel_world,
+    shard_bounds,
+)
 from .init import build_module
 from .random import torch_generator
 
@@ -69,14 +81,24 @@ class ArrayBatchIterator:
     shuffle : bool
     generator : torch.Generator or None
         Draws the permutation of each pass when ``shuffle``.
+    shard : tuple (rank, world_size) or None
+        Data-parallel training: every rank draws the same global batches and
+        yields only its slice (:func:`~sklot._core.distributed.shard_bounds`).
+
+    Attributes
+    ----------
+    span_ : tuple (lo, hi, n_global)
+        Rows of the current global batch that the last yielded batch holds.
     """
 
-    def __init__(self, X, y, batch_size, shuffle=False, generator=None):
+    def __init__(self, X, y, batch_size, shuffle=False, generator=None, shard=None):
         self.X = X
         self.y = y
         self.batch_size = len(X) if batch_size in (None, -1) else int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
+        self.shard = shard
+        self.span_ = None
 
     def __len__(self):
         return (len(self.X) + self.batch_size - 1) // self.batch_size
@@ -91,11 +113,14 @@ class ArrayBatchIterator:
         else:
             order = None
         for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            lo, hi = (0, stop - start) if self.shard is None else shard_bounds(stop - start, *self.shard)
+            self.span_ = (lo, hi, stop - start)
             if order is None:
-                sl = slice(start, start + self.batch_size)
+                sl = slice(start + lo, start + hi)
                 yield self.X[sl], (None if self.y is None else self.y[sl])
             else:
-                idx = order[start : start + self.batch_size]
+                idx = order[start + lo : start + hi]
                 yield self.X[idx], (None if self.y is None else self.y[idx])
 
 
@@ -156,9 +181,20 @@ class SklotNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         if isinstance(dataset, _TensorPair):
             bs = self.batch_size
-            return ArrayBatchIterator(
-                dataset.X, dataset.y, bs, shuffle=training, generator=self.batch_generator_
+            rank, world = data_parallel_world()
+            iterator = ArrayBatchIterator(
+                dataset.X,
+                dataset.y,
+                bs,
+                shuffle=training,
+                generator=self.batch_generator_,
+                shard=(rank, world) if training and world > 1 else None,
             )
+            if training:
+                self._train_iterator = iterator
+            return iterator
+        if training:
+            self._train_iterator = None
         iterator = self.iterator_train if training else self.iterator_valid
         if not _accepts_generator(iterator):
             return super().get_iterator(dataset, training=training)
@@ -178,6 +214,55 @@ class SklotNet(NeuralNet):
         if isinstance(dataset, _TensorPair):
             return dataset.split(self.train_split, self.seed)
         return super().get_split_datasets(X, y, **fit_params)
+
+    # -- data parallel (sklot._core.distributed) ---------------------------
+    def batch_span(self):
+        """``(lo, hi, n_global)``: rows of the current global training batch this process holds.
+
+        ``(0, n, n)`` outside data-parallel training; ``None`` when the batches are not
+        array slices. A net whose loss draws random numbers per row (a random prefix per
+        image) draws them for the ``n_global`` rows and keeps ``[lo, hi)``, so that the
+        data-parallel result equals the single-process one.
+        """
+        iterator = getattr(self, "_train_iterator", None)
+        return None if iterator is None else iterator.span_
+
+    def _shard_weight(self):
+        rank, world = data_parallel_world()
+        if world == 1:
+            return None
+        span = self.batch_span()
+        if span is None:  # batches not sharded: every rank holds the whole batch
+            return 1.0 / world
+        lo, hi, n = span
+        return (hi - lo) / n
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if data_parallel_world()[1] > 1:
+            broadcast_parameters(self.module_)
+
+    def on_grad_computed(self, net, named_parameters, X=None, y=None, training=False, **kwargs):
+        weight = self._shard_weight()
+        if weight is not None:
+            all_reduce_gradients([p for _, p in named_parameters], weight)
+
+    def train_step(self, batch, **fit_params):
+        step = super().train_step(batch, **fit_params)
+        weight = self._shard_weight()
+        if weight is not None:
+            step["loss"] = all_reduce_sum(step["loss"] * weight)
+        return step
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if training and self._shard_weight() is not None and isinstance(iterator, ArrayBatchIterator):
+            # the history records global batch sizes, as one process would (epoch losses
+            # are averages weighted by them)
+            n, bs = len(iterator.X), iterator.batch_size
+            sizes = [min(bs, n - start) for start in range(0, n, bs)]
+            batches = self.history[-1, "batches"]
+            for row, size in zip(batches[len(batches) - len(sizes) :], sizes):
+                row[prefix + "_batch_size"] = size
 
     # -- losses ----------------------------------------------------------
     def get_loss(self, y_pred, y_true, X=None, training=False):
