@@ -108,7 +108,9 @@ NOT_CLEAR = (np.linalg.LinAlgError,)
 # Input kinds the cases below know how to build and perturb. WassersteinKR (kind
 # "two_samples": fit(X_source, X_target)) has no (X, y) form for these cases; its bad-input
 # cases (NaN, float32 range, feature mismatch, parameters) are in tests/lipschitz/test_inputs.py.
-KINDS = ("array", "bags", "graphs")
+# Kind "images": 4-D image arrays (n, channels, height, width) with one GBC graph per image in
+# place of y (GraphCaptionCLIP.fit(images, graphs)); perturbed like arrays (every pixel is a value).
+KINDS = ("array", "bags", "graphs", "images")
 
 
 def public_estimators():
@@ -205,13 +207,21 @@ def _graph_data(r):
     return graphs[:20], y[:20], graphs[20:], y[20:]
 
 
+def _image_data(r):
+    from sklot.datasets import make_shape_scenes
+
+    images, graphs = make_shape_scenes(40, image_size=16, max_objects=3, random_state=0)
+    return images[:24], graphs[:24], images[24:], graphs[24:]
+
+
 _DATA_CACHE = {}
 
 
 def dataset(cls):
     key = (input_kind(cls), role(cls))
     if key not in _DATA_CACHE:
-        maker = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data}[key[0]]
+        makers = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data, "images": _image_data}
+        maker = makers[key[0]]
         _DATA_CACHE[key] = maker(key[1])
     return _DATA_CACHE[key]
 
@@ -448,14 +458,23 @@ def _not_graph(cls):
     return input_kind(cls) != "graphs"
 
 
+def _arrays_or_bags(cls):
+    # scipy.sparse has no 4-D arrays (images)
+    return input_kind(cls) in ("array", "bags")
+
+
+def _array_like(cls):
+    return input_kind(cls) in ("array", "images")
+
+
 def _dim1(cls):
-    if input_kind(cls) == "array":
+    if _array_like(cls):  # images: (n, H, W), one dimension less
         return _fit_action(cls, Xfn=lambda X: X[:, 0]), _no_answer
     return _fit_action(cls, Xfn=lambda X: [np.asarray(b)[:, 0] for b in X]), _no_answer
 
 
 def _dim3(cls):
-    if input_kind(cls) == "array":
+    if _array_like(cls):  # images: (n, 2, -1), 3-D
         return _fit_action(cls, Xfn=lambda X: X.reshape(len(X), 2, -1)), _no_answer
     return _fit_action(cls, Xfn=lambda X: [np.asarray(b)[:, :, None] for b in X]), _no_answer
 
@@ -772,7 +791,7 @@ CASES = [
          doc="a single sample at predict: the same output as in a batch"),
     Case("complex", _complex, r"complex", error_only=True,
          doc="complex values at fit (the imaginary part must not be dropped silently)"),
-    Case("sparse", _sparse, r"sparse", applies=_not_graph,
+    Case("sparse", _sparse, r"sparse", applies=_arrays_or_bags,
          doc="scipy.sparse input: the dense answer or a clear error"),
     Case("strings", _strings, r"string|convert|numeric|dtype|object|float", applies=_not_graph,
          error_only=True, doc="a string among the values at fit"),
