@@ -30,6 +30,8 @@ _PUBLIC = {
     "TacoTransformer": "sklot.concepts",
     # hierarchical graph embeddings (Bethune et al. 2020)
     "LoukasGraphEmbedder": "sklot.graph",
+    # contrastive image-text training on graph-based captions (Hsieh et al. 2024)
+    "GraphCaptionCLIP": "sklot.gbc",
 }
 
 

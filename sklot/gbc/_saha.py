@@ -170,7 +170,12 @@ class _Attention(nn.Module):
         self.in_proj_weight = nn.Parameter(torch.empty(3 * width, width))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
         self.out_proj = nn.Linear(width, width)
-        nn.init.xavier_uniform_(self.in_proj_weight)
+        self.reset_parameters()
+
+    def reset_parameters(self, generator=None):
+        # torch.nn.MultiheadAttention's initialisation; the generator hook of sklot._core.init
+        nn.init.xavier_uniform_(self.in_proj_weight, generator=generator)
+        nn.init.zeros_(self.in_proj_bias)
         nn.init.zeros_(self.out_proj.bias)
 
     def project(self, h, part):
@@ -271,11 +276,16 @@ class SahaTextEncoder(nn.Module):
         super().__init__()
         self.token_embedding = nn.Embedding(vocab_size, width)
         self.position_embedding = nn.Embedding(max_len, width)
-        nn.init.normal_(self.token_embedding.weight, std=0.02)
-        nn.init.normal_(self.position_embedding.weight, std=0.01)
         self.blocks = nn.ModuleList(SahaBlock(width, n_heads, ffn_width) for _ in range(n_layers))
         self.norm = nn.LayerNorm(width)
         self.proj = nn.Linear(width, embed_dim, bias=False)
+        self.reset_parameters()
+
+    def reset_parameters(self, generator=None):
+        # small embeddings (GPT-2's 0.02), so that the residual stream starts near the norms' scale;
+        # called last by sklot._core.init (parents after children), so it has the last word
+        nn.init.normal_(self.token_embedding.weight, std=0.02, generator=generator)
+        nn.init.normal_(self.position_embedding.weight, std=0.01, generator=generator)
 
     def forward(self, packed):
         x = self.token_embedding(packed.tokens) + self.position_embedding(packed.position)
