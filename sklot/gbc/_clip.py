@@ -176,7 +176,7 @@ class GraphCaptionCLIP(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         Dimension of the joint embedding.
     temperature : float, default=0.1
         :math:`\\tau` (fixed).
-    max_epochs : int, default=15
+    max_epochs : int, default=10
     batch_size : int, default=64
         Images per step (negatives come from the batch).
     lr : float, default=2e-3
@@ -244,7 +244,7 @@ class GraphCaptionCLIP(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         text_input="graph",
         embed_dim=64,
         temperature=0.1,
-        max_epochs=15,
+        max_epochs=10,
         batch_size=64,
         lr=2e-3,
         captions_per_image=4,

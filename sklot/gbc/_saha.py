@@ -50,6 +50,9 @@ class PackedCaptions:
         Children per token (0 for the tokens that spell no edge label).
     output : LongTensor of shape (B,)
         The caption whose pooled embedding is each output row.
+    groups : list of (LongTensor, int)
+        Captions of similar lengths (lengths in ``(2^(k-1), 2^k]``) and their longest length:
+        self-attention pads each group to its own length, not every caption to the longest.
     """
 
     tokens: torch.Tensor
@@ -61,6 +64,7 @@ class PackedCaptions:
     pair_child: torch.Tensor
     pair_count: torch.Tensor
     output: torch.Tensor
+    groups: list
 
     @property
     def n_pairs(self):
@@ -105,8 +109,13 @@ def pack_captions(captions, output=None, edges=(), device="cpu"):
     def t(a):
         return torch.as_tensor(a, device=device)
 
+    bins = np.ceil(np.log2(np.maximum(lengths, 8))).astype(np.int64)
+    groups = []
+    for b in np.unique(bins):
+        members = np.flatnonzero(bins == b)
+        groups.append((t(members), int(lengths[members].max())))
     return PackedCaptions(t(tokens), t(caption), t(position), t(lengths), t(pad_index), t(pairs[:, 0]),
-                          t(pairs[:, 1]), t(count), t(out))
+                          t(pairs[:, 1]), t(count), t(out), groups)
 
 
 def _find(sequence, pattern):
@@ -225,9 +234,14 @@ class SahaBlock(nn.Module):
 
     def self_attention(self, h, packed):
         a = self.self_attn
-        qkv, valid = _padded(F.linear(h, a.in_proj_weight, a.in_proj_bias), packed)
-        q, k, v = qkv.chunk(3, dim=-1)
-        out = a.attend(q, k, v, valid)[packed.caption, packed.position]
+        qkv = F.linear(h, a.in_proj_weight, a.in_proj_bias)
+        padded_qkv = torch.cat([qkv, qkv.new_zeros(1, qkv.shape[1])])
+        out = h.new_zeros(h.shape[0], h.shape[1])
+        for members, length in packed.groups:  # captions of similar lengths, padded together
+            index = packed.pad_index[members, :length]
+            valid = index < h.shape[0]
+            q, k, v = padded_qkv[index].chunk(3, dim=-1)
+            out = out.index_copy(0, index[valid], a.attend(q, k, v, valid)[valid])
         return a.out_proj(out)
 
     def saca(self, h, packed):
