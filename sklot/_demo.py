@@ -21,6 +21,7 @@ FAMILIES = {
     "concepts": "sklot.concepts._demo",
     "graph": "sklot.graph._demo",
     "transport": "sklot.transport._demo",
+    "gbc": "sklot.gbc._demo",
 }
 
 

@@ -65,8 +65,9 @@ class CaptionBatches:
     * ``"short"`` / ``"detail"``: one caption per scene;
     * ``"captions"``: ``captions_per_image`` of the scene's captions drawn without replacement
       (all when it has fewer) in training, all of them otherwise;
-    * ``"graph"``: the scene's whole graph, the root's pooled tokens as its embedding, each edge
-      dropped with probability ``edge_dropout`` in training.
+    * ``"graph"``: the scene's whole graph, one sequence per caption
+      (:func:`~sklot.gbc._saha.graph_captions`), the root's detailed caption as its embedding,
+      each edge dropped with probability ``edge_dropout`` in training.
     """
 
     def __init__(self, graphs, tokenizer, text_input, captions_per_image=4, edge_dropout=0.5):
@@ -161,9 +162,9 @@ class GraphCaptionCLIP(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     * ``"captions"``: every description of every vertex is a positive of its image (the paper's
       multi-positive loss); ``captions_per_image`` of them are drawn per image and step;
     * ``"graph"``: the whole graph through structure-aware hierarchical attention (SAHA): each
-      vertex's captions are one sequence whose edge-label tokens attend to the child vertices'
-      sequences; the image's text embedding is the root's pooled tokens; edges are dropped with
-      probability 0.5 in training (the paper's).
+      caption is its own sequence, whose edge-label tokens attend to the child vertices'
+      captions; the image's text embedding is the root's detailed caption after SAHA; edges are
+      dropped with probability 0.5 in training (the paper's).
 
     Without edges the SAHA blocks are plain transformer layers, so plain captions (``encode_texts``,
     the queries of ``score``) go through the same text encoder in every mode. Images are
@@ -451,7 +452,7 @@ class GraphCaptionCLIP(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
 
         ``"short"`` / ``"detail"``: that caption; ``"captions"``: the normalised mean of the
         embeddings of all the graph's captions; ``"graph"``: SAHA over the whole graph (no edge
-        dropped), the root's embedding.
+        dropped), the root's detailed caption.
 
         Parameters
         ----------

@@ -128,33 +128,40 @@ def _find(sequence, pattern):
 
 
 def graph_captions(graph, tokenizer):
-    """A GBC graph as SAHA input: one token sequence per vertex and its labelled edges.
+    """A GBC graph as SAHA input: one token sequence per caption and the labelled edges between them.
 
-    A vertex's text is its captions joined by spaces (:func:`sklot.gbc.vertex_caption`); an edge's
-    label tokens are every occurrence of its text's tokens in the parent's (cut) sequence.
+    Every description of every vertex is its own sequence (a vertex without descriptions gets one
+    empty caption). An edge ``u -> v`` labelled ``text`` links every caption of ``u`` in which the
+    tokens of ``text`` occur (at every occurrence, in the cut sequence) to every caption of ``v``;
+    a label token thus averages over all of ``v``'s captions (and over all children it names).
 
     Returns
     -------
-    captions : list of int64 arrays, one per vertex (in ``graph.vertices`` order; the root first
-        when the graph lists it first)
+    captions : list of int64 arrays
     root : int
-        Index of the image vertex ``""``.
-    edges : list of (parent, child, positions)
+        The caption that embeds the graph: the image vertex's ``"detail"`` description (its last
+        description when it has none).
+    edges : list of (parent caption, child caption, positions in the parent)
     """
-    from ._convert import vertex_caption
-
-    index = {v.vertex_id: i for i, v in enumerate(graph.vertices)}
-    captions = [tokenizer.encode(vertex_caption(v)) for v in graph.vertices]
+    captions, of_vertex, root = [], {}, None
+    for v in graph.vertices:
+        descs = list(v.descs)
+        texts = [d.text for d in descs] or [""]
+        of_vertex[v.vertex_id] = list(range(len(captions), len(captions) + len(texts)))
+        captions += [tokenizer.encode(t) for t in texts]
+        if v.vertex_id == "":
+            details = [k for k, d in enumerate(descs) if d.label == "detail"]
+            root = of_vertex[""][details[0] if details else len(texts) - 1]
     edges = []
     for v in graph.vertices:
-        p = index[v.vertex_id]
         for e in v.out_edges:
             label = tokenizer.encode_tokens(tokenizer.split(e.text)) if e.text.strip() else []
-            starts = _find(captions[p], label)
-            positions = sorted({s + k for s in starts for k in range(len(label))})
-            if positions:
-                edges.append((p, index[e.target], positions))
-    return captions, index[""], edges
+            for p in of_vertex[v.vertex_id]:
+                starts = _find(captions[p], label)
+                positions = sorted({s + k for s in starts for k in range(len(label))})
+                if positions:
+                    edges += [(p, c, positions) for c in of_vertex[e.target]]
+    return captions, root, edges
 
 
 def drop_edges(edges, p, rng):

@@ -46,7 +46,7 @@ def test_encode_graphs_reads_the_graph_the_way_the_model_was_trained(scenes):
                                   detail.encode_texts([detail_caption(g) for g in graphs[:4]]))
     graph = GraphCaptionCLIP(text_input="graph", max_epochs=1, random_state=0, **SMALL).fit(images, graphs)
     # SAHA: the root's edge-label tokens read the children, so the graph is not its root caption alone
-    root_only = graph.encode_texts([" ".join(d.text for d in g.vertices[0].descs) for g in graphs[:4]])
+    root_only = graph.encode_texts([detail_caption(g) for g in graphs[:4]])
     assert np.abs(graph.encode_graphs(graphs[:4]) - root_only).max() > 1e-3
     np.testing.assert_allclose(np.linalg.norm(graph.encode_graphs(graphs[:4]), axis=1), 1.0, rtol=1e-5)
 
@@ -65,7 +65,7 @@ def test_caption_batches_per_text_input(scenes):
     gb = CaptionBatches(graphs, tok, "graph")
     full, t2i = gb.batch(idx, False, rng, "cpu")
     assert t2i.tolist() == [0, 1, 2]
-    assert full.lengths.numel() == sum(len(graphs[i].vertices) for i in idx)
+    assert full.lengths.numel() == sum(len(v.descs) for i in idx for v in graphs[i].vertices)
     # the output rows are the roots, and edge dropout (p = 0.5) removes SACA pairs in training only
     dropped = [gb.batch(idx, True, rng, "cpu")[0].n_pairs for _ in range(20)]
     assert max(dropped) < full.n_pairs and np.mean(dropped) < 0.8 * full.n_pairs

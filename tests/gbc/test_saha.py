@@ -80,21 +80,25 @@ def test_graph_captions_find_every_edge_label_in_the_parent_tokens():
     graph = GbcGraph.model_validate(horse_graph())
     tok = WordTokenizer().fit([d.text for v in graph.vertices for d in v.descs])
     captions, root, edges = graph_captions(graph, tok)
-    ids = [v.vertex_id for v in graph.vertices]
-    assert root == ids.index("")
-    assert len(edges) == sum(len(v.out_edges) for v in graph.vertices)  # every label found
+    texts = [d.text for v in graph.vertices for d in v.descs]  # one sequence per description
+    owner = [v.vertex_id for v in graph.vertices for _ in v.descs]
+    assert len(captions) == len(texts) and [len(c) for c in captions] == [len(tok.split(t)) for t in texts]
+    assert texts[root] == graph.vertices[0].descs[1].text and graph.vertices[0].descs[1].label == "detail"
+    by_id = {v.vertex_id: v for v in graph.vertices}
     for parent, child, positions in edges:
-        words = tok.split(" ".join(d.text for d in graph.vertices[parent].descs))
-        label_words = {w for e in graph.vertices[parent].out_edges if e.target == ids[child]
-                       for w in tok.split(e.text)}
-        assert {words[j] for j in positions} <= label_words
-    words = tok.split(" ".join(d.text for d in graph.vertices[root].descs))
-    by_child = {ids[c]: pos for p, c, pos in edges if p == root}
-    # "horse" occurs twice in the root's captions ("Horse" too: case-insensitive): both attend
-    assert by_child["horse"] == [j for j, w in enumerate(words) if w == "horse"]
-    assert len(by_child["horse"]) == 2
-    # the five tokens of "horse stands in the snow", twice
-    assert len(by_child["[horse|snow]"]) == 10
+        words = tok.split(texts[parent])
+        labels = [e.text for e in by_id[owner[parent]].out_edges if e.target == owner[child]]
+        assert labels and {words[j] for j in positions} <= {w for t in labels for w in tok.split(t)}
+    # every (edge, parent caption holding its label, child caption) triple is there
+    expected = sum(len(by_id[e.target].descs) for v in graph.vertices for e in v.out_edges
+                   for d in v.descs if e.text.lower() in d.text.lower())
+    assert len(edges) == expected
+    short, detail = 0, 1  # the root's two captions; "horse" once in each ("Horse" too)
+    to_horse = {p: pos for p, c, pos in edges if p in (short, detail) and owner[c] == "horse"}
+    assert to_horse == {p: [j for j, w in enumerate(tok.split(texts[p])) if w == "horse"] for p in (0, 1)}
+    assert all(len(v) == 1 for v in to_horse.values())
+    # "horse stands in the snow": five tokens, in both root captions ("Horse stands in the snow;")
+    assert [(p, len(pos)) for p, c, pos in edges if owner[c] == "[horse|snow]"] == [(short, 5), (detail, 5)]
 
 
 def test_edge_dropout_keeps_about_half_and_nothing_at_p0():
