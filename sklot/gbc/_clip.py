@@ -462,8 +462,13 @@ class GraphCaptionCLIP(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         -------
         embeddings : ndarray of shape (n_graphs, embed_dim), float32
         """
+        from ._schema import GbcGraph
+
         check_is_fitted(self, "module_")
-        graphs = self._check_graphs(graphs, len(graphs) if hasattr(graphs, "__len__") else -1)
+        # a single graph is iterable too (pydantic yields its fields): refused in _check_graphs
+        if graphs is not None and not isinstance(graphs, (str, bytes, dict, GbcGraph)):
+            graphs = list(graphs)
+        graphs = self._check_graphs(graphs, len(graphs) if isinstance(graphs, list) else 0)
         if not graphs:
             return np.zeros((0, self.embed_dim), dtype=np.float32)
         if self.text_input == "short":

@@ -116,5 +116,8 @@ def test_bad_graphs_and_mismatches_are_clear_errors(scenes):
         model.encode_images(np.zeros((2, 4, 16, 16)))
     with pytest.raises(TypeError, match="list of str"):
         model.encode_texts("a red circle")
+    with pytest.raises(TypeError, match="list of GbcGraph"):
+        model.encode_graphs(graphs[0])
+    np.testing.assert_array_equal(model.encode_graphs(iter(graphs[:2])), model.encode_graphs(graphs[:2]))
     with pytest.raises(ValueError, match="text_input"):
         GraphCaptionCLIP(text_input="tokens").fit(images, graphs)
