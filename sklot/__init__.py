@@ -35,6 +35,8 @@ _PUBLIC = {
     "DiffusionGenerator": "sklot.diffusion",
     # multimodal autoregressive pre-training of vision encoders (Fini et al. 2024, AIMv2)
     "AutoregressiveImageEncoder": "sklot.vision",
+    # contrastive image-text training on graph-based captions (Hsieh et al. 2024)
+    "GraphCaptionCLIP": "sklot.gbc",
 }
 
 

@@ -23,6 +23,7 @@ FAMILIES = {
     "transport": "sklot.transport._demo",
     "diffusion": "sklot.diffusion._demo",
     "vision": "sklot.vision._demo",
+    "gbc": "sklot.gbc._demo",
 }
 
 

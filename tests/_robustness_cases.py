@@ -108,7 +108,11 @@ NOT_CLEAR = (np.linalg.LinAlgError,)
 # Input kinds the cases below know how to build and perturb. WassersteinKR (kind
 # "two_samples": fit(X_source, X_target)) has no (X, y) form for these cases; its bad-input
 # cases (NaN, float32 range, feature mismatch, parameters) are in tests/lipschitz/test_inputs.py.
-KINDS = ("array", "bags", "graphs", "images")
+# Kind "images": 4-D image arrays (n, channels, height, width) with class labels as y
+# (AutoregressiveImageEncoder); kind "image_graphs": the same arrays with one GBC graph per image
+# in place of y (GraphCaptionCLIP.fit(images, graphs)). Both are perturbed like arrays.
+KINDS = ("array", "bags", "graphs", "images", "image_graphs")
+IMAGE_KINDS = ("images", "image_graphs")
 
 
 def public_estimators():
@@ -216,13 +220,24 @@ def _image_data(r):
     return X[:60], y[:60], X[60:], y[60:]
 
 
+def _image_graph_data(r):
+    from sklot.datasets import make_shape_scenes
+
+    images, graphs = make_shape_scenes(40, image_size=16, max_objects=3, random_state=0)
+    return images[:24], graphs[:24], images[24:], graphs[24:]
+
+
 _DATA_CACHE = {}
 
 
 def dataset(cls):
     key = (input_kind(cls), role(cls))
     if key not in _DATA_CACHE:
-        maker = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data, "images": _image_data}[key[0]]
+        makers = {
+            "array": _array_data, "bags": _bag_data, "graphs": _graph_data,
+            "images": _image_data, "image_graphs": _image_graph_data,
+        }
+        maker = makers[key[0]]
         _DATA_CACHE[key] = maker(key[1])
     return _DATA_CACHE[key]
 
@@ -461,11 +476,11 @@ def _not_graph(cls):
 
 def _flat_kind(cls):
     # sparse matrices are 2-D: they stand for arrays and bags of points, not graphs or images
-    return input_kind(cls) not in ("graphs", "images")
+    return input_kind(cls) not in ("graphs",) + IMAGE_KINDS
 
 
 def _dim1(cls):
-    if input_kind(cls) == "images":  # one number per image
+    if input_kind(cls) in IMAGE_KINDS:  # one number per image
         return _fit_action(cls, Xfn=lambda X: X.reshape(len(X), -1)[:, 0]), _no_answer
     if input_kind(cls) == "array":
         return _fit_action(cls, Xfn=lambda X: X[:, 0]), _no_answer
@@ -473,7 +488,7 @@ def _dim1(cls):
 
 
 def _dim3(cls):
-    if input_kind(cls) == "images":  # one dimension too many: (n, C, H, W, 1)
+    if input_kind(cls) in IMAGE_KINDS:  # one dimension too many: (n, C, H, W, 1)
         return _fit_action(cls, Xfn=lambda X: X[..., None]), _no_answer
     if input_kind(cls) == "array":
         return _fit_action(cls, Xfn=lambda X: X.reshape(len(X), 2, -1)), _no_answer

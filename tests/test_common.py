@@ -2,7 +2,8 @@
 
 * 2-D array estimators go through scikit-learn's ``parametrize_with_checks``
   (expected failures are listed with reasons in ``_estimator_configs.py``);
-* every estimator, including those whose input is bags or graphs, goes through
+* every estimator, including those whose input is bags, graphs or images paired with GBC
+  graphs (``_input_kind = "image_graphs"``: ``fit(images, graphs)``), goes through
   sklot's in-house contract suite below: clone, get/set_params, fit returns
   self, NotFittedError before fit, pickle round trip, random_state
   reproducibility, Pipeline, GridSearchCV (also with ``n_jobs=2``).
@@ -107,12 +108,29 @@ def _graph_data(est, seed):
     return graphs, np.asarray(y), {}
 
 
+def _image_graph_data(est, seed):
+    # images with their GBC graphs, fit(images, graphs): the graphs stand where y stands, so
+    # Pipeline and GridSearchCV split both row by row
+    from sklot.datasets import make_shape_scenes
+
+    images, graphs = make_shape_scenes(24, image_size=16, max_objects=3, random_state=seed)
+    return images, graphs, {}
+
+
+_DATA = {
+    "array": _array_data,
+    "bags": _bag_data,
+    "graphs": _graph_data,
+    "images": _image_data,
+    "image_graphs": _image_graph_data,
+}
+
+
 def get_data(est, seed=0):
     cfg = CONFIGS.get(type(est).__name__, {})
     if cfg.get("data") is not None:
         return cfg["data"](seed)
-    kinds = {"array": _array_data, "bags": _bag_data, "graphs": _graph_data, "images": _image_data}
-    return kinds[input_kind(type(est))](est, seed)
+    return _DATA[input_kind(type(est))](est, seed)
 
 
 def outputs(est, X):

@@ -8,12 +8,17 @@
   node features are caption embedding + bbox + node type (:func:`hashing_text_encoder` needs no
   download);
 * :func:`multi_positive_clip_loss`: the multi-positive contrastive loss (CLIP when every image has
-  one caption).
+  one caption);
+* :class:`GraphCaptionCLIP`: an image and a text encoder trained together on (image, GBC graph)
+  pairs from short, detailed, all captions (multi-positive) or the graph (structure-aware
+  hierarchical attention, :mod:`sklot.gbc._saha`); :func:`recall_at_k` for retrieval.
 """
 
+from ._clip import GraphCaptionCLIP
 from ._convert import VERTEX_LABELS, hashing_text_encoder, to_networkx, to_pyg, vertex_caption
 from ._io import read_gbc, write_gbc
 from ._loss import multi_positive_clip_loss
+from ._retrieval import recall_at_k
 from ._schema import Bbox, Description, GbcEdge, GbcGraph, GbcVertex
 
 __all__ = [
@@ -23,9 +28,11 @@ __all__ = [
     "GbcEdge",
     "GbcGraph",
     "GbcVertex",
+    "GraphCaptionCLIP",
     "hashing_text_encoder",
     "multi_positive_clip_loss",
     "read_gbc",
+    "recall_at_k",
     "to_networkx",
     "to_pyg",
     "vertex_caption",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 from pathlib import Path
 
@@ -38,14 +39,24 @@ def read_gbc(path):
         ``path:line`` and names the vertex and the rule broken.
     """
     graphs = []
-    with _open(path, "r") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                graphs.append(GbcGraph.model_validate_json(line))
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: invalid GBC graph: {exc}") from exc
+    # Parsing allocates millions of small objects that stay alive, and each full pass of Python's
+    # cyclic garbage collector rescans all of them: with it running, reading 2,000 graphs took 4-5
+    # times longer (and the ratio grows with the file). The models hold no reference cycles, so
+    # the collector is paused while reading and restored (if it was on) afterwards.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with _open(path, "r") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    graphs.append(GbcGraph.model_validate_json(line))
+                except ValueError as exc:
+                    raise ValueError(f"{path}:{lineno}: invalid GBC graph: {exc}") from exc
+    finally:
+        if was_enabled:
+            gc.enable()
     return graphs
 
 

@@ -64,6 +64,27 @@ def test_read_reports_line(tmp_path):
         read_gbc(path)
 
 
+def test_read_restores_the_garbage_collector_state(tmp_path):
+    # read_gbc pauses the cyclic collector while parsing; the caller's setting must come back,
+    # also when a line is invalid
+    import gc
+
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text(json.dumps(horse_graph()) + "\n")
+    bad.write_text("{not json}\n")
+    assert gc.isenabled()
+    assert len(read_gbc(good)) == 1 and gc.isenabled()
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        read_gbc(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_gbc(good)
+        assert not gc.isenabled()  # a caller who turned it off keeps it off
+    finally:
+        gc.enable()
+
+
 def _rejects(graph, vertex, rule):
     with pytest.raises(ValueError) as info:
         GbcGraph.model_validate(graph)
