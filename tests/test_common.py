@@ -2,8 +2,9 @@
 
 * 2-D array estimators go through scikit-learn's ``parametrize_with_checks``
   (expected failures are listed with reasons in ``_estimator_configs.py``);
-* every estimator, including those whose input is bags, graphs or images paired with GBC
-  graphs (``_input_kind = "image_graphs"``: ``fit(images, graphs)``), goes through
+* every estimator, including those whose input is bags, graphs, images with labels
+  (``_input_kind = "images"``) or images paired with GBC graphs
+  (``_input_kind = "image_graphs"``: ``fit(images, graphs)``), goes through
   sklot's in-house contract suite below: clone, get/set_params, fit returns
   self, NotFittedError before fit, pickle round trip, random_state
   reproducibility, Pipeline, GridSearchCV (also with ``n_jobs=2``).
