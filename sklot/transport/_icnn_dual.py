@@ -126,7 +126,7 @@ def fit_icnn_brenier_map(
     hidden_layer_sizes=(64, 64),
     max_epochs=30,
     batch_size=256,
-    lr=1e-3,
+    lr=1e-2,
     conjugate_tol=1e-4,
     conjugate_max_iter=50,
     random_state=None,
