@@ -6,10 +6,14 @@ seeds ``s`` (``--pair-seeds``, default 1 2; the benchmark bench_maps.py uses 0),
 (samples drawn with seeds 10 / 11, test points 12), and prints L2-UVP beside the linear (Bures) map's,
 and the mean over the pairs. The output of the committed run is in tune_defaults.txt next to this file.
 
-Run (about 40 minutes on one idle core):
+Full run (about 40 minutes on one idle core):
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/transport/tune_defaults.py \\
-        --grid "cost_weight=0.1" "cost_weight=0.03" "cost_weight=0.01" > benchmarks/transport/tune_defaults.txt
+        --grid "cost_weight=0.3" "cost_weight=0.1" "cost_weight=0.03"
+
+The committed tune_defaults.txt holds three restricted runs of it (their commands are in the file):
+on the mixture pair at d = 8 and 16 the default cost_weight=0.1 is the best of 0.03 / 0.1 / 0.3, and
+still above the linear map there.
 
 Quick run (a few minutes): ``--quick`` (d = 4, n = 1000, one pair seed).
 """
