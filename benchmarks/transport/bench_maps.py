@@ -130,7 +130,8 @@ def main():
                 if name == "sinkhorn":
                     out = None if args.n > args.sinkhorn_max_n else evaluate_capped(job, args.sinkhorn_cap)
                     if out is None:
-                        print(f"| {kind} | {d} | {args.n} | sinkhorn | skipped (> {args.sinkhorn_cap:.0f} CPU s "
+                        print(f"| {kind} | {d} | {args.n} | sinkhorn | "
+                              f"skipped (> {args.sinkhorn_cap:.0f} CPU s "
                               f"or n > {args.sinkhorn_max_n}) | | | |", flush=True)
                         continue
                 else:
@@ -138,7 +139,8 @@ def main():
                 err, seconds = out
                 if base is None:
                     base = (err, max(seconds, 1e-3))
-                print(f"| {kind} | {d} | {args.n} | {name} | {err:.2f} | {err / base[0]:.2f} | {seconds:.1f} | "
+                print(f"| {kind} | {d} | {args.n} | {name} | {err:.2f} | {err / base[0]:.2f} | "
+                      f"{seconds:.1f} | "
                       f"{seconds / base[1]:.0f} |", flush=True)
 
 

@@ -40,7 +40,9 @@ def parse_setting(text):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--grid", nargs="+", default=["cost_weight=0.1", "cost_weight=0.03", "cost_weight=0.01"])
+    parser.add_argument(
+        "--grid", nargs="+", default=["cost_weight=0.3", "cost_weight=0.1", "cost_weight=0.03"]
+    )
     parser.add_argument("--kinds", nargs="+", default=["mixture", "gaussian"])
     parser.add_argument("--dims", nargs="+", type=int, default=[8, 16])
     parser.add_argument("--pair-seeds", nargs="+", type=int, default=[1, 2])
@@ -67,7 +69,8 @@ def main():
                     t0 = time.perf_counter()
                     model = LipschitzTransportMap(random_state=0, **setting).fit(X, Y)
                     errs.append(l2_uvp(model.transform(X_test), T(X_test), Y))
-                    print(f"  [{kind} d={d} seed={seed} {setting}: fit {time.perf_counter() - t0:.0f} s]", flush=True)
+                    seconds = time.perf_counter() - t0
+                    print(f"  [{kind} d={d} seed={seed} {setting}: fit {seconds:.0f} s]", flush=True)
                 totals += np.log(np.asarray(errs) / lin)
                 count += 1
                 print(f"| {kind} | {d} | {seed} | {lin:.2f} | " + " | ".join(f"{e:.2f}" for e in errs) + " |",

@@ -43,7 +43,8 @@ for n in sizes:
     gan_err.append(l2_uvp(model.transform(X_test), T_test, Y_ref))
     linear_err.append(l2_uvp(linear.transform(Xs=X_test), T_test, Y_ref))
     models[n] = (model, X, Y)
-    print(f"n = {n:5d}: L2-UVP  LipschitzTransportMap {gan_err[-1]:5.2f} %   linear (Bures) {linear_err[-1]:5.2f} %")
+    print(f"n = {n:5d}: L2-UVP  LipschitzTransportMap {gan_err[-1]:5.2f} %   "
+          f"linear (Bures) {linear_err[-1]:5.2f} %")
 identity_err = l2_uvp(X_test, T_test, Y_ref)
 print(f"identity map: {identity_err:.1f} %")
 
@@ -66,7 +67,8 @@ panels = [
 for ax, mapped, title in panels:
     ax.scatter(*Y.T, s=2, color="tab:orange", alpha=0.25)
     ax.scatter(*shown.T, s=6, color="tab:blue")
-    ax.quiver(*shown.T, *(mapped - shown).T, angles="xy", scale_units="xy", scale=1, width=0.003, color="0.25")
+    ax.quiver(*shown.T, *(mapped - shown).T, angles="xy", scale_units="xy", scale=1, width=0.003,
+              color="0.25")
     ax.set_title(title)
 for ax in [ax0] + [p[0] for p in panels]:
     ax.set_aspect("equal", adjustable="box")

@@ -271,9 +271,13 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         if self.init == "linear":
             import ot
 
-            A, b = ot.gaussian.empirical_bures_wasserstein_mapping(Zs.astype(np.float64), Zt.astype(np.float64))
+            A, b = ot.gaussian.empirical_bures_wasserstein_mapping(
+                Zs.astype(np.float64), Zt.astype(np.float64)
+            )
             init_kw = dict(
-                init_map=tuple(torch.as_tensor(np.asarray(a), dtype=torch.float32, device=device) for a in (A, b)),
+                init_map=tuple(
+                    torch.as_tensor(np.asarray(a), dtype=torch.float32, device=device) for a in (A, b)
+                ),
                 n_init_epochs=max(1, int(round(INIT_EPOCH_FRACTION * self.max_epochs))),
             )
         net = make_net(

@@ -148,7 +148,9 @@ def fit_icnn_brenier_map(
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
-        raise ValueError(f"X and Y must be 2-D with the same number of features; got {X.shape} and {Y.shape}.")
+        raise ValueError(
+            f"X and Y must be 2-D with the same number of features; got {X.shape} and {Y.shape}."
+        )
     d = X.shape[1]
     both = np.vstack([X, Y])
     shift = both.mean(0)
