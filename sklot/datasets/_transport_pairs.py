@@ -50,29 +50,31 @@ def _gaussian_pair(d, rng):
     return sample_source, sample_target, exact_map, info
 
 
-def _mixture_pair(d, rng):
-    # source: a 3-component Gaussian mixture, standardised (zero mean, unit variance per coordinate);
-    # psi(x) = |x|^2 / 2 + sum_k c_k softplus(w_k . x + t_k), c_k > 0: strongly convex (modulus 1) with a
-    # Lipschitz gradient (constant 1 + sum_k c_k |w_k|^2 / 4), so grad psi is the Brenier map of
-    # mu onto nu = grad psi # mu.
-    centers = rng.normal(size=(3, d)) * 2.0
-    spread = 0.6
+def _mixture_pair(d, rng, hard=False):
+    # source: a Gaussian mixture (3 isotropic components; "mixture_hard": 6 anisotropic ones), standardised
+    # (zero mean, unit variance per coordinate); psi(x) = |x|^2 / 2 + sum_k c_k softplus(w_k . x + t_k),
+    # c_k > 0: strongly convex (modulus 1) with a Lipschitz gradient (constant 1 + sum_k c_k |w_k|^2 / 4),
+    # so grad psi is the Brenier map of mu onto nu = grad psi # mu.
+    n_comp = 6 if hard else 3
+    centers = rng.normal(size=(n_comp, d)) * 2.0
+    # per-component, per-axis spreads (hard: anisotropic, 0.2 to 1.0; else 0.6)
+    spread = rng.uniform(0.2, 1.0, size=(n_comp, d)) if hard else np.full((n_comp, d), 0.6)
     n_ref = 20000
-    comp = rng.integers(0, 3, size=n_ref)
-    ref = centers[comp] + spread * rng.standard_normal((n_ref, d))
+    comp = rng.integers(0, n_comp, size=n_ref)
+    ref = centers[comp] + spread[comp] * rng.standard_normal((n_ref, d))
     shift, scale = ref.mean(0), ref.std(0)
-    K = 4
+    K = 8 if hard else 4
     W = rng.normal(size=(K, d))
-    # slopes |w_k| = 2.5: curved enough on the standardised source that the best linear map is
-    # visibly biased (L2-UVP of a few percent)
-    W *= 2.5 / np.linalg.norm(W, axis=1, keepdims=True)
+    # slopes |w_k| = 2.5 (hard: 4): curved enough on the standardised source that the best linear map
+    # is visibly biased (L2-UVP of a few percent)
+    W *= (4.0 if hard else 2.5) / np.linalg.norm(W, axis=1, keepdims=True)
     t = rng.normal(size=K) * 0.5
     c = rng.uniform(0.5, 1.5, size=K)
 
     def sample_source(n, rng=None):
         g = _rng(rng)
-        k = g.integers(0, 3, size=int(n))
-        return (centers[k] + spread * g.standard_normal((int(n), d)) - shift) / scale
+        k = g.integers(0, n_comp, size=int(n))
+        return (centers[k] + spread[k] * g.standard_normal((int(n), d)) - shift) / scale
 
     def exact_map(X):
         X = np.asarray(X, dtype=np.float64)
@@ -89,7 +91,7 @@ def _mixture_pair(d, rng):
 
 @validate_params(
     {
-        "kind": [StrOptions({"gaussian", "mixture"})],
+        "kind": [StrOptions({"gaussian", "mixture", "mixture_hard"})],
         "n_features": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "return_info": ["boolean"],
@@ -109,10 +111,13 @@ def make_transport_pair(kind="gaussian", *, n_features=2, random_state=None, ret
       :math:`\nu = \nabla\psi \# \mu` for the strongly convex
       :math:`\psi(x) = |x|^2/2 + \sum_k c_k\,\mathrm{softplus}(w_k^\top x + t_k)`, :math:`c_k > 0`;
       by Brenier's theorem :math:`T^* = \nabla\psi`.
+    * ``"mixture_hard"``: the same construction with 6 anisotropic components (per-axis spreads
+      uniform in [0.2, 1]) and 8 softplus terms of slope 4 instead of 4 of slope 2.5: a more curved
+      map, whose linear (Bures) fit is further off (closer to the pair of the issue).
 
     Parameters
     ----------
-    kind : {"gaussian", "mixture"}, default="gaussian"
+    kind : {"gaussian", "mixture", "mixture_hard"}, default="gaussian"
     n_features : int, default=2
     random_state : int, RandomState instance or None, default=None
         Draws the pair (covariances, mixture, potential), not the samples.
@@ -137,8 +142,11 @@ def make_transport_pair(kind="gaussian", *, n_features=2, random_state=None, ret
     (5, 3)
     """
     rng = _rng(random_state)
-    build = _gaussian_pair if kind == "gaussian" else _mixture_pair
-    sample_source, sample_target, exact_map, info = build(int(n_features), rng)
+    if kind == "gaussian":
+        built = _gaussian_pair(int(n_features), rng)
+    else:
+        built = _mixture_pair(int(n_features), rng, hard=kind == "mixture_hard")
+    sample_source, sample_target, exact_map, info = built
     if return_info:
         return sample_source, sample_target, exact_map, info
     return sample_source, sample_target, exact_map

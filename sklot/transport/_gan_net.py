@@ -39,6 +39,12 @@ class TransportGANNet(LipschitzNet):
     every Lipschitz estimator. The epoch means of :math:`\widehat W_1` (generator steps) and of the
     transport cost are recorded in the history as ``"w1"`` and ``"transport_cost"``.
 
+    With ``init_map=(A, b)`` the first ``n_init_epochs`` epochs are a warm start: the generator
+    step regresses :math:`T(x)` on the affine map :math:`x A + b` (mean squared error) instead of
+    descending the game (the critic steps are the game's, so the critic follows). The game then
+    starts near that map rather than at a random network, whose pushforward can fall into a
+    matching of the wrong clusters that the Lipschitz generator cannot undo.
+
     Fit with ``net.fit(X_source, None, target=Y)``: ``Y`` a tensor on the net's device.
 
     Parameters
@@ -46,12 +52,16 @@ class TransportGANNet(LipschitzNet):
     n_critic : int
     cost_weight : float
         :math:`\varepsilon`.
+    init_map : tuple of two tensors (A of shape (d, d), b of shape (d,)) or None
+    n_init_epochs : int
     """
 
-    def __init__(self, *args, n_critic=5, cost_weight=0.1, **kwargs):
+    def __init__(self, *args, n_critic=5, cost_weight=0.1, init_map=None, n_init_epochs=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.n_critic = n_critic
         self.cost_weight = cost_weight
+        self.init_map = init_map
+        self.n_init_epochs = n_init_epochs
 
     def initialize_optimizer(self, *args, **kwargs):
         gen = self.module_.generator.parameters()
@@ -92,7 +102,11 @@ class TransportGANNet(LipschitzNet):
         tx = gen(xb)
         w1 = self._kr(self._draw(target, size), tx)
         cost = ((tx - xb) ** 2).sum(1).mean()
-        loss = w1 + self.cost_weight * cost
+        if self.init_map is not None and len(self.history) <= self.n_init_epochs:
+            A, b = self.init_map  # warm start: regress on the affine map
+            loss = ((tx - (xb @ A + b)) ** 2).sum(1).mean()
+        else:
+            loss = w1 + self.cost_weight * cost
         self.optimizer_.zero_grad()
         loss.backward()
         self._check_finite(loss)

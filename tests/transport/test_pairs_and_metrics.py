@@ -26,8 +26,9 @@ def test_gaussian_exact_map_pushes_source_to_target_moments(d):
     np.testing.assert_allclose(A @ info["cov_source"] @ A, info["cov_target"], atol=1e-9)
 
 
-def test_mixture_exact_map_is_a_gradient_of_a_strongly_convex_potential():
-    src, tgt, T, info = make_transport_pair("mixture", n_features=3, random_state=0, return_info=True)
+@pytest.mark.parametrize("kind", ["mixture", "mixture_hard"])
+def test_mixture_exact_map_is_a_gradient_of_a_strongly_convex_potential(kind):
+    src, tgt, T, info = make_transport_pair(kind, n_features=3, random_state=0, return_info=True)
     X = src(2000, rng=0)
     assert abs(X.mean(0)).max() < 0.15 and abs(X.std(0) - 1).max() < 0.1
     # monotone and 1-strongly monotone: <T(x) - T(x'), x - x'> >= |x - x'|^2 (strong convexity of psi),
@@ -43,6 +44,21 @@ def test_mixture_exact_map_is_a_gradient_of_a_strongly_convex_potential():
     resid = T(X) - X @ np.linalg.lstsq(np.c_[X, np.ones(len(X))], T(X), rcond=None)[0][:-1]
     assert np.std(resid - resid.mean(0)) > 1e-2
     np.testing.assert_allclose(tgt(5, rng=3), T(src(5, rng=3)))
+
+
+def test_hard_mixture_is_further_from_linear():
+    # the linear (Bures) map of the sample moments, n = 4000 a side, d = 4, pair seed 0: measured
+    # L2-UVP 1.71 % on "mixture", 3.62 % on "mixture_hard"
+    import ot
+
+    errors = {}
+    for kind in ("mixture", "mixture_hard"):
+        src, tgt, T = make_transport_pair(kind, n_features=4, random_state=0)
+        X, Y, X_test = src(4000, rng=0), tgt(4000, rng=1), src(4096, rng=2)
+        linear = ot.da.LinearTransport().fit(Xs=X, Xt=Y)
+        errors[kind] = l2_uvp(linear.transform(Xs=X_test), T(X_test), Y)
+    assert errors["mixture_hard"] > 1.5 * errors["mixture"]
+    assert errors["mixture_hard"] > 2.5
 
 
 def test_pairs_are_reproducible():
