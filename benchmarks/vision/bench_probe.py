@@ -30,6 +30,12 @@ Scenes only (image-only vs image+captions, 2,000 / 1,000 scenes, 5 epochs):
         --n-train 2000 --n-test 1000 --epochs 5
 Quick (a few minutes):
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/vision/bench_probe.py --quick
+
+``--validation`` probes on held-out *training* images instead of the test images (Fashion-MNIST:
+the ``--n-test`` training images after the first ``--n-train``; digits: the first 1,200 split
+900 / 300): the split on which the default ``pooling`` was chosen, e.g.
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/vision/bench_probe.py --quick --validation \
+        --datasets fashion digits --methods pixels aim_image_only
 """
 
 import argparse
@@ -157,6 +163,8 @@ def main(argv=None):
     ap.add_argument("--methods", nargs="+", default=["pixels", "pca", "random_init", "aim_image_only", "mae"])
     ap.add_argument("--scenes", action="store_true",
                     help="add the scenes (min(n_train, 4000) / min(n_test, 1000) 32x32 RGB images)")
+    ap.add_argument("--validation", action="store_true",
+                    help="probe on held-out training images (the split defaults are chosen on)")
     ap.add_argument("--json", default=None, help="write the rows to this file")
     args = ap.parse_args(argv)
     if args.quick:
@@ -168,8 +176,12 @@ def main(argv=None):
         from sklot.datasets import load_fashion_mnist
 
         kw = dict(return_X_y=True, as_images=True)
-        X_tr, y_tr = load_fashion_mnist(subset="train", n_samples=args.n_train, **kw)
-        X_te, y_te = load_fashion_mnist(subset="test", n_samples=args.n_test, **kw)
+        if args.validation:
+            X, y = load_fashion_mnist(subset="train", n_samples=args.n_train + args.n_test, **kw)
+            X_tr, y_tr, X_te, y_te = X[: args.n_train], y[: args.n_train], X[args.n_train :], y[args.n_train :]
+        else:
+            X_tr, y_tr = load_fashion_mnist(subset="train", n_samples=args.n_train, **kw)
+            X_te, y_te = load_fashion_mnist(subset="test", n_samples=args.n_test, **kw)
         params = dict(random_state=0, device="cpu", **epochs)  # the estimator's defaults otherwise
         full = {**AutoregressiveImageEncoder().get_params(), **params}
         rows += bench_dataset("fashion_mnist", X_tr, y_tr, X_te, y_te, full, args.methods)
@@ -179,7 +191,8 @@ def main(argv=None):
         params = dict(AutoregressiveImageEncoder().get_params(), patch_size=2, embed_dim=32, depth=2,
                       decoder_dim=32, decoder_depth=1, batch_size=64, random_state=0, device="cpu", **epochs)
         y = d.target
-        rows += bench_dataset("digits", X[:1200], y[:1200], X[1200:], y[1200:], params, args.methods)
+        cut, end = (900, 1200) if args.validation else (1200, len(y))
+        rows += bench_dataset("digits", X[:cut], y[:cut], X[cut:end], y[cut:end], params, args.methods)
     if args.scenes:
         rows += bench_scenes(min(args.n_train, 4000), min(args.n_test, 1000),
                              dict(random_state=0, device="cpu", **epochs))
