@@ -385,6 +385,12 @@ def main():
         help="graphs HG2V and InfoGraph-style are trained on, without labels: the evaluated subsample "
         "(default) or every graph of the dataset (the SVM still sees only the subsample's labels)",
     )
+    parser.add_argument(
+        "--extra-readouts",
+        default="",
+        help="comma-separated readouts also scored from the HG2V column's training (one column "
+        "'HG2V[readout]' each; no extra training)",
+    )
     parser.add_argument("--methods", default="hg2v,infograph,wl")
     parser.add_argument(
         "--select",
@@ -417,7 +423,8 @@ def main():
         res = {}
         grid = parse_select(args.select)
         trained = {}  # training configuration -> ({readout: embedding}, fit time, s/epoch)
-        readouts = sorted({args.readout} | {cfg.get("readout", args.readout) for cfg in grid})
+        extra = [r for r in args.extra_readouts.split(",") if r]
+        readouts = sorted({args.readout, *extra} | {cfg.get("readout", args.readout) for cfg in grid})
 
         def embed(cfg):
             """HG2V embedding for a configuration; trained once per training configuration (the
@@ -439,6 +446,9 @@ def main():
         if "hg2v" in methods and not args.select_only:
             Z, t, ep = embed({})
             res["HG2V"] = (*evaluate(Z, y, args.protocol, seed=args.seed), t, ep)
+            for r in extra:
+                Zr = embed({"readout": r})[0]
+                res[f"HG2V[{r}]"] = (*evaluate(Zr, y, args.protocol, seed=args.seed), t, ep)
         if grid:
             Zs = {",".join(f"{k}={v}" for k, v in cfg.items()): embed(cfg)[0] for cfg in grid}
             t = sum(v[1] for v in trained.values())
@@ -468,6 +478,9 @@ def main():
         )
         if "HG2V" in res and "WL" in res:
             line += f"  HG2V/WL={res['HG2V'][0] / res['WL'][0]:.3f}"
+        for r in extra:
+            if f"HG2V[{r}]" in res and "WL" in res:
+                line += f"  HG2V[{r}]/WL={res[f'HG2V[{r}]'][0] / res['WL'][0]:.3f}"
         if "HG2V-nested" in res and "WL" in res:
             line += f"  HG2V-nested/WL={res['HG2V-nested'][0] / res['WL'][0]:.3f}"
         if "HG2V" in res and "InfoGraph" in res:
