@@ -18,9 +18,9 @@ in the same run, other seeds; docs/benchmarks/graph.md).
 Command of docs/benchmarks/graph.md (output committed beside this file as
 ``tune_defaults_output.txt``)::
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+    PYTHONPATH=. OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
     python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
-        --seed 100 --max-graphs 600
+        --seed 100 --max-graphs 600 --n-jobs 2
 
 ``--quick`` (a few minutes): MUTAG only, 10 epochs, two configurations.
 """
