@@ -65,7 +65,9 @@ def load_subsample(name, tu, max_graphs, seed):
 
     graphs, y = load_tu_dataset(name, tu)
     if len(graphs) > max_graphs:
-        keep, _ = train_test_split(np.arange(len(graphs)), train_size=max_graphs, stratify=y, random_state=seed)
+        keep, _ = train_test_split(
+            np.arange(len(graphs)), train_size=max_graphs, stratify=y, random_state=seed
+        )
         keep = np.sort(keep)
         graphs, y = [graphs[i] for i in keep], y[keep]
     return graphs, y
@@ -98,10 +100,14 @@ def tune_dataset(name, args, base, configs, readouts):
 def main():
     from sklot.graph import LoukasGraphEmbedder
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("datasets", nargs="*", default=["MUTAG", "PTC_MR", "PROTEINS", "NCI1"])
     parser.add_argument("--tu", default=None, help="folder of TU datasets (PROTEINS, NCI1)")
-    parser.add_argument("--configs", default=CONFIGS, help="training configurations, bench_classification's --select syntax")
+    parser.add_argument(
+        "--configs", default=CONFIGS, help="training configurations, bench_classification's --select syntax"
+    )
     parser.add_argument("--readouts", default=",".join(READOUTS))
     parser.add_argument("--max-graphs", type=int, default=600, help="stratified subsample of the large sets")
     parser.add_argument("--folds", type=int, default=5)
@@ -115,13 +121,20 @@ def main():
     torch.set_num_threads(1)
     d = LoukasGraphEmbedder().get_params()
     base = dict(
-        depth=d["depth"], features=d["n_features"], krylov_order=d["krylov_order"], batch_size=d["batch_size"],
-        epochs=d["max_epochs"], lr=d["lr"], lr_schedule=d["lr_schedule"], readout=d["readout"],
+        depth=d["depth"],
+        features=d["n_features"],
+        krylov_order=d["krylov_order"],
+        batch_size=d["batch_size"],
+        epochs=d["max_epochs"],
+        lr=d["lr"],
+        lr_schedule=d["lr_schedule"],
+        readout=d["readout"],
     )
     configs = parse_select(args.configs)
     readouts = args.readouts.split(",")
     print(
-        f"validation: {args.folds} stratified training parts, best inner 5-fold accuracy over C, seed={args.seed}, "
+        f"validation: {args.folds} stratified training parts, best inner 5-fold accuracy over C, "
+        f"seed={args.seed}, "
         f"max_graphs={args.max_graphs}; fixed: depth={base['depth']} features={base['features']} "
         f"krylov_order={base['krylov_order']} batch={base['batch_size']}",
         flush=True,
@@ -148,7 +161,10 @@ def main():
     best_min = max(t[0] for t in rows)
     near = [t for t in rows if t[0] >= best_min - 0.002]
     chosen = min(near, key=lambda t: (epochs_of[t[2]], -t[1]))
-    print(f"chosen (largest min ratio, ties within 0.002 -> fewer epochs, then mean): {chosen[2]} readout={chosen[3]}")
+    print(
+        "chosen (largest min ratio, ties within 0.002 -> fewer epochs, then mean): "
+        f"{chosen[2]} readout={chosen[3]}"
+    )
 
 
 if __name__ == "__main__":
