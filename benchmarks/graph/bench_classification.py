@@ -249,6 +249,57 @@ def evaluate(X, y, protocol, precomputed=False, seed=0):
     return float(np.mean(accs)), float(np.std(accs))
 
 
+def _scaled_rbf(X_fit, *others):
+    """The kernels ``Pipeline(StandardScaler(), SVC())`` computes: standardise with ``X_fit``'s
+    statistics, ``gamma = 1 / (n_features * var)`` of the standardised ``X_fit`` (SVC's
+    ``gamma="scale"``); returns ``K(X_fit, X_fit)`` and ``K(O, X_fit)`` for every ``O``."""
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X_fit)
+    A = scaler.transform(X_fit)
+    var = A.var()
+    gamma = 1.0 / (A.shape[1] * var) if var != 0 else 1.0
+    sq = np.einsum("ij,ij->i", A, A)
+
+    def kernel(B, sq_b):
+        d2 = sq_b[:, None] + sq[None, :] - 2.0 * (B @ A.T)
+        return np.exp(-gamma * np.maximum(d2, 0.0))
+
+    out = [kernel(A, sq)]
+    for O in others:
+        B = scaler.transform(O)
+        out.append(kernel(B, np.einsum("ij,ij->i", B, B)))
+    return out
+
+
+def evaluate_fast(X, y, protocol, seed=0):
+    """:func:`evaluate` of ``make_pipeline(StandardScaler(), SVC())`` (same splits, same inner
+    5-fold grid over ``C``, same tie rule: the first best ``C``), with the RBF kernels computed
+    once per split by matrix products and given to ``SVC(kernel="precomputed")``: the same
+    model up to rounding, much faster on thousands of graphs (equal accuracies to :func:`evaluate`
+    on MUTAG and PTC_MR, seeds 0 and 1, checked on 2026-12-01)."""
+    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+    from sklearn.svm import SVC
+
+    if protocol == "cv10":
+        splits = StratifiedKFold(10, shuffle=True, random_state=seed).split(X, y)
+    else:
+        splits = StratifiedShuffleSplit(10, test_size=0.2, random_state=seed).split(X, y)
+    accs = []
+    for tr, te in splits:
+        Xtr, ytr = X[tr], y[tr]
+        scores = np.zeros(len(C_GRID["C"]))
+        for itr, iva in StratifiedKFold(5).split(Xtr, ytr):  # GridSearchCV(cv=5)'s folds
+            K_fit, K_va = _scaled_rbf(Xtr[itr], Xtr[iva])
+            for j, C in enumerate(C_GRID["C"]):
+                clf = SVC(kernel="precomputed", C=C).fit(K_fit, ytr[itr])
+                scores[j] += clf.score(K_va, ytr[iva]) / 5
+        best = C_GRID["C"][int(np.argmax(scores))]  # first maximum, as GridSearchCV's rank
+        K_fit, K_te = _scaled_rbf(Xtr, X[te])
+        accs.append(SVC(kernel="precomputed", C=best).fit(K_fit, ytr).score(K_te, y[te]))
+    return float(np.mean(accs)), float(np.std(accs))
+
+
 def evaluate_selected(Zs, y, protocol, seed=0):
     """Nested selection: in every outer split, the embedding configuration *and* ``C`` with the
     best inner 5-fold CV accuracy on the training part are used on the test part.
@@ -385,6 +436,12 @@ def main():
         help="graphs HG2V and InfoGraph-style are trained on, without labels: the evaluated subsample "
         "(default) or every graph of the dataset (the SVM still sees only the subsample's labels)",
     )
+    parser.add_argument(
+        "--extra-readouts",
+        default="",
+        help="comma-separated readouts also scored from the HG2V column's training (one column "
+        "'HG2V[readout]' each; no extra training)",
+    )
     parser.add_argument("--methods", default="hg2v,infograph,wl")
     parser.add_argument(
         "--select",
@@ -417,7 +474,8 @@ def main():
         res = {}
         grid = parse_select(args.select)
         trained = {}  # training configuration -> ({readout: embedding}, fit time, s/epoch)
-        readouts = sorted({args.readout} | {cfg.get("readout", args.readout) for cfg in grid})
+        extra = [r for r in args.extra_readouts.split(",") if r]
+        readouts = sorted({args.readout, *extra} | {cfg.get("readout", args.readout) for cfg in grid})
 
         def embed(cfg):
             """HG2V embedding for a configuration; trained once per training configuration (the
@@ -438,7 +496,10 @@ def main():
 
         if "hg2v" in methods and not args.select_only:
             Z, t, ep = embed({})
-            res["HG2V"] = (*evaluate(Z, y, args.protocol, seed=args.seed), t, ep)
+            res["HG2V"] = (*evaluate_fast(Z, y, args.protocol, seed=args.seed), t, ep)
+            for r in extra:
+                Zr = embed({"readout": r})[0]
+                res[f"HG2V[{r}]"] = (*evaluate_fast(Zr, y, args.protocol, seed=args.seed), t, ep)
         if grid:
             Zs = {",".join(f"{k}={v}" for k, v in cfg.items()): embed(cfg)[0] for cfg in grid}
             t = sum(v[1] for v in trained.values())
@@ -454,7 +515,7 @@ def main():
                 print(f"  {score:.3f}  {cfg}", flush=True)
         if "infograph" in methods:
             Z, t, ep = infograph_embeddings(graphs, args, seed=args.seed, unlabelled=unlabelled)
-            res["InfoGraph"] = (*evaluate(Z, y, args.protocol, seed=args.seed), t, ep)
+            res["InfoGraph"] = (*evaluate_fast(Z, y, args.protocol, seed=args.seed), t, ep)
         if "wl" in methods:
             t0 = time.perf_counter()
             K = wl_kernel(graphs)
@@ -468,6 +529,9 @@ def main():
         )
         if "HG2V" in res and "WL" in res:
             line += f"  HG2V/WL={res['HG2V'][0] / res['WL'][0]:.3f}"
+        for r in extra:
+            if f"HG2V[{r}]" in res and "WL" in res:
+                line += f"  HG2V[{r}]/WL={res[f'HG2V[{r}]'][0] / res['WL'][0]:.3f}"
         if "HG2V-nested" in res and "WL" in res:
             line += f"  HG2V-nested/WL={res['HG2V-nested'][0] / res['WL'][0]:.3f}"
         if "HG2V" in res and "InfoGraph" in res:
