@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.base import TorchEstimatorMixin
 from .._core.device import to_numpy
+from .._core.init import build_module
 from .._core.random import draw_seed, torch_generator
 from .._core.training import make_net
 from .._core.validation import check_float32_range
@@ -190,7 +191,7 @@ class DiffusionGenerator(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
             y_idx = None
         n_classes = 0 if self.classes_ is None else len(self.classes_)
         Xs = self._to_model(X).astype(np.float32)
-        module = self._build_module(Xs.shape[1], n_classes)
+        module = build_module(lambda: self._build_module(Xs.shape[1], n_classes), seed)
         betas = make_betas(self.schedule, self.n_timesteps)
         self.alphas_bar_ = np.cumprod(1 - betas)
         net = make_net(
