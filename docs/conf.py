@@ -67,6 +67,8 @@ QUICK_EXAMPLES = [
     "graph/plot_coarsening_pyramid.py",
     "lipschitz/plot_robustness_tradeoff.py",
     "lipschitz/plot_saliency_counterfactuals.py",
+    "gbc/plot_scene_graph.py",
+    "transport/plot_map_consistency.py",
 ]
 if _mode == "all":
     _pattern = r"/plot_"
