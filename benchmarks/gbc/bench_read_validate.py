@@ -80,7 +80,8 @@ def make_graph(rng):
             edges.append(("", t, t))
         else:
             vertices[t] = {"vertex_id": t, "label": "composition", "bbox": _box(rng),
-                           "descs": [_desc(f"{count} {t}s, the first {t} larger", "composition", "composition", rng)],
+                           "descs": [_desc(f"{count} {t}s, the first {t} larger", "composition",
+                                           "composition", rng)],
                            "in_edges": [], "out_edges": []}
             phrases.append(f"{count} {t}s")
             edges.append(("", f"{t}s", t))
