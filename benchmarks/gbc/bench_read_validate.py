@@ -190,21 +190,21 @@ def main():
     official = official_models(args.ml_gbc) if args.ml_gbc else None
 
     rng = np.random.default_rng(args.seed)
-    graphs = [make_graph(rng) for _ in range(args.n)]
-    expected = counts(graphs)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "graphs.jsonl" + (".gz" if args.gzip else ""))
-        lines = "".join(json.dumps(g) + "\n" for g in graphs)
-        del graphs
         if args.gzip:
             import gzip
 
-            with gzip.open(path, "wt", encoding="utf-8") as fh:
-                fh.write(lines)
+            out = gzip.open(path, "wt", encoding="utf-8")
         else:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(lines)
-        del lines
+            out = open(path, "w", encoding="utf-8")
+        expected = []
+        with out:  # written as generated: only one graph's dict is held at a time
+            for _ in range(args.n):
+                graph = make_graph(rng)
+                expected.append(counts([graph])[0])
+                out.write(json.dumps(graph) + "\n")
+        expected = np.array(expected)
         size = os.path.getsize(path)
         print(f"{args.n} graphs, {expected[:, 0].mean():.2f} vertices and {expected[:, 1].mean():.2f} edges "
               f"per graph, file {size / 1e6:.1f} MB{' (gzip)' if args.gzip else ''}; best of {args.repeat}")
