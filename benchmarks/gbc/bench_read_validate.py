@@ -5,7 +5,8 @@ The file holds random scene graphs in the official full release's layout (``GbcG
 image root, per object type either an entity or a composition with one entity per instance, and
 relation vertices between pairs of types, every edge text a phrase of its source's caption; with
 the full release's extras (``img_size``, per-vertex ``sub_masks`` / ``super_masks`` as vertex ids,
-per-description ``full_label``, ``statistics``, ``clip_scores`` and ``toxicity_scores``).
+per-description ``full_label``, ``statistics``, ``clip_scores`` and ``toxicity_scores``); with
+``--plain``, the same graphs without those extras (the plain ``GbcGraph`` layout).
 
 Timed on the same file in the same run, best of ``--repeat`` each:
 
@@ -23,7 +24,7 @@ number of vertices and edges in every graph. The issue's target: reading + valid
 in under a minute (the default ``--n``); the script prints whether the best run meets it.
 
 usage: PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py [--n 100000] [--gzip] [--repeat 2]
-           [--seed 0] [--ml-gbc /path/to/ml-gbc [--no-full]]
+           [--seed 0] [--plain] [--ml-gbc /path/to/ml-gbc [--no-full]]
        PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py --quick   (10^4 graphs, one run)
 full command of the docs' figures (idle machine):
        OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py \
@@ -60,6 +61,16 @@ def _desc(text, label, vertex_label, rng):
             "statistics": {"n_words": n_words, "n_tokens": n_words + 2},
             "clip_scores": {"scores": {"openai-l-patch14-336": float(rng.random())}, "truncation": False},
             "toxicity_scores": {"toxicity": float(rng.random() * 1e-3)}}
+
+
+def strip_extras(graph):
+    """The same graph in the plain ``GbcGraph`` layout: the full release's extra fields removed."""
+    plain = {k: v for k, v in graph.items() if k != "img_size"}
+    plain["vertices"] = [
+        {**{k: v for k, v in vertex.items() if k not in ("sub_masks", "super_masks")},
+         "descs": [{"text": d["text"], "label": d["label"]} for d in vertex["descs"]]}
+        for vertex in graph["vertices"]]
+    return plain
 
 
 def make_graph(rng):
@@ -185,6 +196,8 @@ def main():
                         help="a checkout of apple/ml-gbc: time its pydantic models on the same file")
     parser.add_argument("--no-full", action="store_true",
                         help="with --ml-gbc, skip GbcGraphFull (about 10x the time of the others)")
+    parser.add_argument("--plain", action="store_true",
+                        help="write the plain GbcGraph layout (no extra fields of the full release)")
     parser.add_argument("--quick", action="store_true", help="10^4 graphs, one run")
     args = parser.parse_args()
     if args.quick:
@@ -204,12 +217,16 @@ def main():
         with out:  # written as generated: only one graph's dict is held at a time
             for _ in range(args.n):
                 graph = make_graph(rng)
+                if args.plain:
+                    graph = strip_extras(graph)
                 expected.append(counts([graph])[0])
                 out.write(json.dumps(graph) + "\n")
         expected = np.array(expected)
         size = os.path.getsize(path)
         print(f"{args.n} graphs, {expected[:, 0].mean():.2f} vertices and {expected[:, 1].mean():.2f} edges "
-              f"per graph, file {size / 1e6:.1f} MB{' (gzip)' if args.gzip else ''}; best of {args.repeat}")
+              f"per graph, file {size / 1e6:.1f} MB{' (gzip)' if args.gzip else ''}"
+              f"{', plain GbcGraph layout' if args.plain else ', full release layout'}; "
+              f"best of {args.repeat}")
         results = {
             "ours_parse": timed("ours: read_gbc(path, validate=False)",
                                 lambda: read_gbc(path, validate=False), args.repeat, expected),
