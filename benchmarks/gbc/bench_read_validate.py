@@ -26,9 +26,12 @@ in under a minute (the default ``--n``); the script prints whether the best run 
 usage: PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py [--n 100000] [--gzip] [--repeat 2]
            [--seed 0] [--plain] [--ml-gbc /path/to/ml-gbc [--no-full]]
        PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py --quick   (10^4 graphs, one run)
-full command of the docs' figures (idle machine):
+full commands of the docs' figures (idle machine; about 5 minutes for the first, 2.5 of them
+generating the file and 2 in GbcGraphFull):
        OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py \
-           --repeat 2 --ml-gbc /work/ext/ml-gbc
+           --repeat 1 --ml-gbc /work/ext/ml-gbc
+       OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=. python benchmarks/gbc/bench_read_validate.py \
+           --repeat 1 --plain --no-full --ml-gbc /work/ext/ml-gbc
 """
 
 import argparse
