@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 __all__ = ["Bbox", "Description", "GbcEdge", "GbcGraph", "GbcVertex"]
 
 _KEEP_EXTRAS = ConfigDict(extra="allow")
+
+
+def _checking(info):
+    """False when validated with ``context={"check_rules": False}`` (``read_gbc(validate=False)``)."""
+    return not (isinstance(info.context, dict) and info.context.get("check_rules") is False)
 
 
 def _field(obj, name):
@@ -87,7 +92,9 @@ class Bbox(BaseModel):
     confidence: float | None = None
 
     @model_validator(mode="after")
-    def _check_box(self):
+    def _check_box(self, info: ValidationInfo):
+        if not _checking(info):
+            return self
         for side in ("left", "top", "right", "bottom"):
             value = getattr(self, side)
             # written so that NaN fails too
@@ -148,6 +155,9 @@ class GbcGraph(_VertexNamedErrors, BaseModel):
     * every edge's text occurs (case-insensitively) in one of its source vertex's captions;
     * every bbox lies in ``[0, 1]`` with ``left <= right`` and ``top <= bottom``.
 
+    Validating with ``context={"check_rules": False}`` skips these rules (fields are still parsed
+    and type-checked): that is what :func:`read_gbc` does with ``validate=False``.
+
     Examples
     --------
     >>> from sklot.gbc import GbcGraph
@@ -176,8 +186,9 @@ class GbcGraph(_VertexNamedErrors, BaseModel):
     detail_caption: str | None = None
 
     @model_validator(mode="after")
-    def _check_graph(self):
-        check_graph_structure(self.vertices)
+    def _check_graph(self, info: ValidationInfo):
+        if _checking(info):
+            check_graph_structure(self.vertices)
         return self
 
 

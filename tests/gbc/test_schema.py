@@ -204,3 +204,28 @@ def test_rejects_unknown_vertex_label():
     g = horse_graph()
     _vertex(g, "trees_1")["label"] = "object"
     _rejects(g, "trees_1", "label")
+
+
+def test_read_without_validation_skips_the_rules_but_not_the_types(tmp_path):
+    cyclic = horse_graph()
+    _vertex(cyclic, "trees_0")["descs"][0]["text"] += " among trees"
+    _add_edge(cyclic, "trees_0", "trees", "trees")
+    _vertex(cyclic, "snow")["bbox"]["top"] = -0.1
+    path = tmp_path / "rules.jsonl"
+    path.write_text(json.dumps(horse_graph()) + "\n" + json.dumps(cyclic) + "\n")
+    with pytest.raises(ValueError, match="rules.jsonl:2"):
+        read_gbc(path)
+    good, loaded = read_gbc(path, validate=False)
+    assert good == GbcGraph.model_validate(horse_graph())
+    assert _vertex(loaded.model_dump(), "snow")["bbox"]["top"] == -0.1
+    wrong_type = horse_graph()
+    _vertex(wrong_type, "horse")["label"] = "animal"
+    path.write_text(json.dumps(wrong_type) + "\n")
+    with pytest.raises(ValueError, match=r"rules.jsonl:1: .*vertex 'horse': label"):
+        read_gbc(path, validate=False)
+    # the rules apply again afterwards (the context is per call, not a global switch)
+    path.write_text(json.dumps(cyclic) + "\n")
+    with pytest.raises(ValueError, match="rule: the graph is a DAG|rule: bbox in"):
+        read_gbc(path)
+    with pytest.raises(TypeError, match="validate must be a bool"):
+        read_gbc(path, validate="no")
