@@ -33,6 +33,12 @@ in all; ``--epochs 5`` takes about 1.5 hours):
         --n-train 60000 --n-test 10000 --deel-losses hkr soft_hkr --threads 1
 
 Quick run (a few minutes): ``--quick`` (5,000 / 2,000 images, 2 epochs, seeds 0 1 2).
+
+Where the time goes: ``--profile 2560`` trains one epoch of ``sklot`` and of ``deel`` on the first
+2,560 training images under ``torch.profiler`` (after a warm-up epoch) and prints each one's
+operators by self CPU time, then exits:
+
+    OMP_NUM_THREADS=1 python benchmarks/lipschitz/bench_cnn_torchlip.py --profile 2560 --threads 1
 """
 
 import argparse
@@ -63,6 +69,8 @@ def parse():
                    choices=["sklot", "sklot-aol", "deel"])
     p.add_argument("--deel-losses", nargs="+", default=["hkr"], choices=["hkr", "soft_hkr", "lse_hkr"])
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="profile one epoch of sklot and deel on the first N training images, then exit")
     p.add_argument("--out", default="benchmarks/results/lipschitz_cnn_torchlip.json")
     args = p.parse_args()
     if args.quick:
@@ -192,9 +200,34 @@ def train_deel(X, y, args, seed, loss):
     return net.vanilla_export(), walls, float(np.mean(cpus))
 
 
+def profile(args):
+    """One epoch of ``sklot`` and of ``deel`` under torch.profiler, operators by self CPU time."""
+    import copy
+
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    from sklot.datasets import load_fashion_mnist
+
+    X, y = load_fashion_mnist(subset="train", return_X_y=True, as_images=True, n_samples=args.profile)
+    one = copy.copy(args)
+    one.epochs = 1
+    for label, train in (("sklot", lambda: train_sklot(X, y, one, 0, "orthonormal")),
+                         ("deel", lambda: train_deel(X, y, one, 0, "hkr"))):
+        train()  # warm-up
+        c = time.process_time()
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            train()
+        print(f"\n=== {label}: one epoch of {len(X)} images, batch {args.batch_size}, process CPU "
+              f"{time.process_time() - c:.2f} s (profiler on) ===")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15, max_name_column_width=40))
+
+
 def main():
     args = parse()
     torch.set_num_threads(args.threads)
+    if args.profile:
+        return profile(args)
     from sklot.datasets import load_fashion_mnist
 
     Xtr, ytr = load_fashion_mnist(subset="train", return_X_y=True, as_images=True, n_samples=args.n_train)
