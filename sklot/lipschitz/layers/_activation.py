@@ -56,7 +56,9 @@ class _MaxMinFunction(torch.autograd.Function):
     def forward(ctx, x):
         n = x.shape[1]
         a, b = x.unflatten(1, (n // 2, 2)).unbind(2)
-        ctx.save_for_backward(x, (a > b).to(x.dtype))
+        swap = torch.empty(a.shape, dtype=x.dtype, device=x.device)
+        torch.gt(a, b, out=swap)  # written as 0.0 / 1.0 directly: no boolean mask to convert
+        ctx.save_for_backward(x, swap)
         return _maxmin_forward(x)
 
     @staticmethod

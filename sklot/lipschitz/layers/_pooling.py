@@ -90,18 +90,25 @@ def _window_slices(x, kernel_size):
 
 
 def _l2_pool_strided(x, kernel_size, eps):
-    parts = _window_slices(x, kernel_size)
-    s = parts[0] * parts[0]
-    for p in parts[1:]:
-        s.addcmul_(p, p)
-    return s.add_(eps).sqrt_()
+    # sum of squares over the k1 rows of each window (row slices, contiguous along W), then
+    # over the k2 columns (strided slices of the half-reduced tensor)
+    (k1, k2), (h, w) = kernel_size, (x.shape[2] // kernel_size[0], x.shape[3] // kernel_size[1])
+    rows = [x[:, :, i : h * k1 : k1, : w * k2] for i in range(k1)]
+    s = rows[0] * rows[0]
+    for r in rows[1:]:
+        s.addcmul_(r, r)
+    cols = [s[..., j::k2] for j in range(k2)]
+    out = cols[0].clone(memory_format=torch.contiguous_format)
+    for c in cols[1:]:
+        out.add_(c)
+    return out.add_(eps).sqrt_()
 
 
 class _L2NormPoolFunction(torch.autograd.Function):
     r"""L2-norm pooling over non-overlapping windows with a hand-written backward pass.
 
-    Forward :math:`y_w = \sqrt{\sum_{i \in w} x_i^2 + \epsilon}` as a sum of the
-    :math:`k_1 k_2` strided slices of the input (no full-size square, no ``avg_pool2d``);
+    Forward :math:`y_w = \sqrt{\sum_{i \in w} x_i^2 + \epsilon}` as sums of strided slices
+    of the input, first over the rows of each window, then over its columns (no ``avg_pool2d``);
     backward :math:`\partial x_i = x_i\, g_w / y_w` for :math:`i \in w` (0 for the rows and
     columns floor-mode pooling drops), written slice by slice. Same function and gradient as
     :func:`_l2_pool_reference` up to rounding, at about a third of its cost. A second-order
