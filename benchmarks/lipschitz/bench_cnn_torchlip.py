@@ -25,9 +25,9 @@ convolution also bounded on its 28x28 / 14x14 input grid ("tight bound",
 with its nominal constant 1), and the operator norm of each convolution found by power
 iteration (how much of the certified bound a layer actually uses).
 
-Full Fashion-MNIST run, 60,000 / 10,000 images, 15 epochs, 3 seeds (for an idle machine; on one
-idle core about 45 s per sklot epoch and 1-2 min per deel-torchlip epoch, so roughly 3-4 hours
-in all; ``--epochs 5`` takes about 1.5 hours):
+Full Fashion-MNIST run, 60,000 / 10,000 images, 15 epochs, 3 seeds (for an idle machine; scaled
+from loaded quick runs, about 10 s of CPU per sklot epoch and 20 s per deel-torchlip epoch on one
+core, so roughly an hour in all; ``--epochs 5`` about 20 minutes):
 
     OMP_NUM_THREADS=1 python benchmarks/lipschitz/bench_cnn_torchlip.py --epochs 15 --seeds 0 1 2 \
         --n-train 60000 --n-test 10000 --deel-losses hkr soft_hkr --threads 1
