@@ -220,7 +220,9 @@ def profile(args):
             train()
         print(f"\n=== {label}: one epoch of {len(X)} images, batch {args.batch_size}, process CPU "
               f"{time.process_time() - c:.2f} s (profiler on) ===")
-        table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15, max_name_column_width=40)
+        table = prof.key_averages().table(
+            sort_by="self_cpu_time_total", row_limit=15, max_name_column_width=40
+        )
         print(table)
 
 
