@@ -25,14 +25,20 @@ convolution also bounded on its 28x28 / 14x14 input grid ("tight bound",
 with its nominal constant 1), and the operator norm of each convolution found by power
 iteration (how much of the certified bound a layer actually uses).
 
-Full Fashion-MNIST run, 60,000 / 10,000 images, 15 epochs, 3 seeds (for an idle machine; on one
-idle core about 45 s per sklot epoch and 1-2 min per deel-torchlip epoch, so roughly 3-4 hours
-in all; ``--epochs 5`` takes about 1.5 hours):
+Full Fashion-MNIST run, 60,000 / 10,000 images, 15 epochs, 3 seeds (for an idle machine; scaled
+from loaded quick runs, about 10 s of CPU per sklot epoch and 20 s per deel-torchlip epoch on one
+core, so roughly an hour in all; ``--epochs 5`` about 20 minutes):
 
     OMP_NUM_THREADS=1 python benchmarks/lipschitz/bench_cnn_torchlip.py --epochs 15 --seeds 0 1 2 \
         --n-train 60000 --n-test 10000 --deel-losses hkr soft_hkr --threads 1
 
 Quick run (a few minutes): ``--quick`` (5,000 / 2,000 images, 2 epochs, seeds 0 1 2).
+
+Where the time goes: ``--profile 2560`` trains one epoch of ``sklot`` and of ``deel`` on the first
+2,560 training images under ``torch.profiler`` (after a warm-up epoch) and prints each one's
+operators by self CPU time, then exits:
+
+    OMP_NUM_THREADS=1 python benchmarks/lipschitz/bench_cnn_torchlip.py --profile 2560 --threads 1
 """
 
 import argparse
@@ -63,6 +69,8 @@ def parse():
                    choices=["sklot", "sklot-aol", "deel"])
     p.add_argument("--deel-losses", nargs="+", default=["hkr"], choices=["hkr", "soft_hkr", "lse_hkr"])
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="profile one epoch of sklot and deel on the first N training images, then exit")
     p.add_argument("--out", default="benchmarks/results/lipschitz_cnn_torchlip.json")
     args = p.parse_args()
     if args.quick:
@@ -192,9 +200,37 @@ def train_deel(X, y, args, seed, loss):
     return net.vanilla_export(), walls, float(np.mean(cpus))
 
 
+def profile(args):
+    """One epoch of ``sklot`` and of ``deel`` under torch.profiler, operators by self CPU time."""
+    import copy
+
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    from sklot.datasets import load_fashion_mnist
+
+    X, y = load_fashion_mnist(subset="train", return_X_y=True, as_images=True, n_samples=args.profile)
+    one = copy.copy(args)
+    one.epochs = 1
+    for label, train in (("sklot", lambda: train_sklot(X, y, one, 0, "orthonormal")),
+                         ("deel", lambda: train_deel(X, y, one, 0, "hkr"))):
+        train()  # warm-up
+        c = time.process_time()
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            train()
+        print(f"\n=== {label}: one epoch of {len(X)} images, batch {args.batch_size}, process CPU "
+              f"{time.process_time() - c:.2f} s (profiler on) ===")
+        table = prof.key_averages().table(
+            sort_by="self_cpu_time_total", row_limit=15, max_name_column_width=40
+        )
+        print(table)
+
+
 def main():
     args = parse()
     torch.set_num_threads(args.threads)
+    if args.profile:
+        return profile(args)
     from sklot.datasets import load_fashion_mnist
 
     Xtr, ytr = load_fashion_mnist(subset="train", return_X_y=True, as_images=True, n_samples=args.n_train)
