@@ -10,37 +10,60 @@ the cause of the init="linear" error floor (docs/benchmarks/transport.md). Examp
 
 Arguments: kind, d, n, and optionally a dict of LipschitzTransportMap parameters.
 """
-import sys, time, ast
-import numpy as np, ot, torch
+
+import ast
+import sys
+import time
+
+import numpy as np
+import ot
+import torch
 from skorch.callbacks import Callback
+
 import sklot.transport._gan_map as gm
 from sklot import LipschitzTransportMap
 from sklot.datasets import make_transport_pair
 from sklot.transport import l2_uvp
 
-kind, d, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-setting = ast.literal_eval(sys.argv[4]) if len(sys.argv) > 4 else {}
-src, tgt, T = make_transport_pair(kind, n_features=d, random_state=1)
-X, Y, Xt = src(n, rng=10), tgt(n, rng=11), src(4096, rng=12)
-lin = l2_uvp(ot.da.LinearTransport().fit(Xs=X, Xt=Y).transform(Xs=Xt), T(Xt), Y)
-Tt = T(Xt)
-traj = []
-class Ev(Callback):
-    def __init__(self, m): self.m = m
-    def on_epoch_end(self, net, **kw):
-        m = self.m
-        Z = torch.as_tensor(((Xt - m.shift_) / m.scale_).astype(np.float32))
+
+class EpochError(Callback):
+    """After each epoch, the L2-UVP of the current generator on the test points."""
+
+    def __init__(self, model, X_test, T_test, Y, trace):
+        self.model, self.X_test, self.T_test, self.Y, self.trace = model, X_test, T_test, Y, trace
+
+    def on_epoch_end(self, net, **kwargs):
+        m = self.model
+        Z = torch.as_tensor(((self.X_test - m.shift_) / m.scale_).astype(np.float32))
         with torch.no_grad():
             out = net.module_.generator(Z).double().numpy()
-        traj.append(l2_uvp(m.shift_ + m.scale_ * out, Tt, Y))
-orig = gm.make_net
-model = LipschitzTransportMap(random_state=0, **setting)
-def patched(*a, callbacks=(), **kw):
-    return orig(*a, callbacks=list(callbacks) + [("ev", Ev(model))], **kw)
-gm.make_net = patched
-t0 = time.time()
-model.fit(X, Y)
-e = l2_uvp(model.transform(Xt), Tt, Y)
-print(f"{kind} d={d} n={n} {setting} lin={lin:.2f} final={e:.2f} L={model.lipschitz_constant_:.2f} "
-      f"t={time.time() - t0:.0f}s")
-print("traj", " ".join(f"{v:.2f}" for v in traj[::5]), "last10", " ".join(f"{v:.2f}" for v in traj[-10:]))
+        self.trace.append(l2_uvp(m.shift_ + m.scale_ * out, self.T_test, self.Y))
+
+
+def main():
+    kind, d, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    setting = ast.literal_eval(sys.argv[4]) if len(sys.argv) > 4 else {}
+    src, tgt, T = make_transport_pair(kind, n_features=d, random_state=1)
+    X, Y, X_test = src(n, rng=10), tgt(n, rng=11), src(4096, rng=12)
+    T_test = T(X_test)
+    lin = l2_uvp(ot.da.LinearTransport().fit(Xs=X, Xt=Y).transform(Xs=X_test), T_test, Y)
+    trace = []
+    model = LipschitzTransportMap(random_state=0, **setting)
+    make_net = gm.make_net
+
+    def with_trace(*args, callbacks=(), **kwargs):
+        cb = ("epoch_error", EpochError(model, X_test, T_test, Y, trace))
+        return make_net(*args, callbacks=list(callbacks) + [cb], **kwargs)
+
+    gm.make_net = with_trace  # the estimator builds its net through this name
+    t0 = time.perf_counter()
+    model.fit(X, Y)
+    err = l2_uvp(model.transform(X_test), T_test, Y)
+    print(f"{kind} d={d} n={n} {setting} lin={lin:.2f} final={err:.2f} L={model.lipschitz_constant_:.2f} "
+          f"t={time.perf_counter() - t0:.0f}s")
+    print("trace", " ".join(f"{v:.2f}" for v in trace[::5]),
+          "last10", " ".join(f"{v:.2f}" for v in trace[-10:]))
+
+
+if __name__ == "__main__":
+    main()

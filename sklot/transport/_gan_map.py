@@ -103,8 +103,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         starts exactly at the linear map and learns a correction; the bound is
         :math:`\|A\|_2 + (L - \|A\|_2)|\tanh a|\,\mathrm{Lip}(h) \le L`. A plain orthonormal
         network regressed on an anisotropic linear map stays visibly off it (measured, 8-D mixture
-        pair seed 1, n = 2000: L2-UVP 2.8 % after 6 of the 10 warm-start epochs against 0.84 % for the linear map,
-        1.57 % at the end; 0.75 % residual). If :math:`L \le \|A\|_2` there is no room for a
+        pair seed 1, n = 2000: L2-UVP 2.8 % after 6 of the 10 warm-start epochs against 0.84 % for
+        the linear map, 1.57 % at the end; 0.75 % residual). If :math:`L \le \|A\|_2` there is no room for a
         correction and ``"residual"`` falls back to ``"linear"``. ``"linear"``: the first 10 % of the
         epochs (at least one) regress the
         generator on the linear (Bures) map between the samples' moments (mean squared error; the
