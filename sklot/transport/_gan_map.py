@@ -18,7 +18,7 @@ from ..lipschitz._architectures import build_network
 from ..lipschitz._export import export
 from ..lipschitz._lipschitz_bound import lipschitz_bound
 from ..lipschitz._validation import check_layer_sizes
-from ._gan_net import GeneratorCritic, TransportGANNet
+from ._gan_net import GeneratorCritic, ResidualMap, TransportGANNet
 
 __all__ = ["LipschitzTransportMap", "auto_lipschitz_constant"]
 
@@ -38,6 +38,8 @@ INIT_EPOCH_FRACTION = 0.1
 GENERATOR_ACTIVATION = "maxmin"
 CRITIC_ACTIVATION = "fullsort"
 ADAM_BETAS = (0.5, 0.9)
+# init="residual" needs L above the linear map's norm (times this) to leave the correction some room
+RESIDUAL_MIN_RATIO = 1.0 + 1e-6
 
 
 def auto_lipschitz_constant(X, Y, safety_factor=AUTO_SAFETY_FACTOR):
@@ -93,8 +95,18 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         :math:`\varepsilon`.
     n_critic : int, default=5
         Critic steps per generator step.
-    init : {"linear", "random"}, default="linear"
-        Where the game starts. ``"linear"``: the first 10 % of the epochs (at least one) regress the
+    init : {"residual", "linear", "random"}, default="residual"
+        The generator's form and where the game starts. ``"residual"``:
+        :math:`T(x) = x A + b + (L - \|A\|_2) \tanh(a)\, h(x)` with :math:`(A, b)` the linear
+        (Bures) map between the samples' moments, :math:`h` a 1-Lipschitz MaxMin network and the
+        gate :math:`a` starting at 0 (:class:`~sklot.transport._gan_net.ResidualMap`): the game
+        starts exactly at the linear map and learns a correction; the bound is
+        :math:`\|A\|_2 + (L - \|A\|_2)|\tanh a|\,\mathrm{Lip}(h) \le L`. A plain orthonormal
+        network regressed on an anisotropic linear map stays visibly off it (measured, 8-D mixture
+        pair seed 1, n = 2000: L2-UVP 2.8 % after 6 of the 10 warm-start epochs against 0.84 % for
+        the linear map, 1.57 % at the end; 0.75 % residual). If :math:`L \le \|A\|_2` there is no room for a
+        correction and ``"residual"`` falls back to ``"linear"``. ``"linear"``: the first 10 % of the
+        epochs (at least one) regress the
         generator on the linear (Bures) map between the samples' moments (mean squared error; the
         critic plays meanwhile), then the game runs from there. ``"random"``: from the random
         network. From a random start the pushforward can settle on a matching of the wrong clusters
@@ -165,7 +177,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         "hidden_layer_sizes": ["array-like"],
         "cost_weight": [Interval(Real, 0, None, closed="left")],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions({"linear", "random"})],
+        "init": [StrOptions({"residual", "linear", "random"})],
         "bidirectional": ["boolean"],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
@@ -182,7 +194,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         hidden_layer_sizes=(64, 64),
         cost_weight=0.1,
         n_critic=5,
-        init="linear",
+        init="residual",
         bidirectional=False,
         max_epochs=100,
         batch_size=256,
@@ -255,29 +267,47 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
 
         d = Zs.shape[1]
 
-        def build():
-            net_kw = dict(input_shape=(d,), hidden_layer_sizes=hidden, head="orthonormal")
-            return GeneratorCritic(
-                build_network(
-                    "mlp", n_outputs=d, activation=GENERATOR_ACTIVATION, lipschitz_constant=L, **net_kw
-                ),
-                build_network(
-                    "mlp", n_outputs=1, activation=CRITIC_ACTIVATION, lipschitz_constant=1.0, **net_kw
-                ),
-            )
-
         device = self._device()
-        init_kw = {}
-        if self.init == "linear":
+        A = b = None
+        if self.init in ("linear", "residual"):
             import ot
 
-            A, b = ot.gaussian.empirical_bures_wasserstein_mapping(
-                Zs.astype(np.float64), Zt.astype(np.float64)
+            A, b = (
+                np.asarray(a, np.float32)
+                for a in ot.gaussian.empirical_bures_wasserstein_mapping(
+                    Zs.astype(np.float64), Zt.astype(np.float64)
+                )
             )
+        # residual: T = linear map + a correction of constant L - ||A||_2 (certified: the sum of both);
+        # a constant not above the linear map's norm leaves no room for it: the plain generator then
+        residual = self.init == "residual" and L > RESIDUAL_MIN_RATIO * float(np.linalg.norm(A, ord=2))
+
+        def build():
+            net_kw = dict(input_shape=(d,), hidden_layer_sizes=hidden, head="orthonormal")
+            if residual:
+                generator = ResidualMap(
+                    torch.as_tensor(A),
+                    torch.as_tensor(b),
+                    build_network(
+                        "mlp", n_outputs=d, activation=GENERATOR_ACTIVATION, lipschitz_constant=1.0, **net_kw
+                    ),
+                    L - float(np.linalg.norm(A, ord=2)),
+                )
+            else:
+                generator = build_network(
+                    "mlp", n_outputs=d, activation=GENERATOR_ACTIVATION, lipschitz_constant=L, **net_kw
+                )
+            critic = build_network(
+                "mlp", n_outputs=1, activation=CRITIC_ACTIVATION, lipschitz_constant=1.0, **net_kw
+            )
+            return GeneratorCritic(generator, critic)
+
+        init_kw = {}
+        if A is not None:
+            # warm start: the generator regresses on the linear map (residual: it starts there, and
+            # these epochs let the critic catch up before the game moves the correction)
             init_kw = dict(
-                init_map=tuple(
-                    torch.as_tensor(np.asarray(a), dtype=torch.float32, device=device) for a in (A, b)
-                ),
+                init_map=tuple(torch.as_tensor(a, device=device) for a in (A, b)),
                 n_init_epochs=max(1, int(round(INIT_EPOCH_FRACTION * self.max_epochs))),
             )
         net = make_net(
@@ -300,7 +330,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         net.fit(Zs, None, target=torch.as_tensor(Zt, device=device), source=source)
         module = net.module_.eval()
         history = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
-        return export(module.generator).double(), export(module.critic).double(), history
+        generator = module.generator.exported() if residual else export(module.generator).double()
+        return generator, export(module.critic).double(), history
 
     # -- the map -------------------------------------------------------------------------------
     def transform(self, X):

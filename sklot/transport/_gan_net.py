@@ -126,3 +126,52 @@ class TransportGANNet(LipschitzNet):
         for key in ("w1", "transport_cost"):
             values = self.history[-1, "batches", :, key]
             self.history.record(key, float(sum(values) / len(values)))
+
+
+class ResidualMap(nn.Module):
+    r"""Generator :math:`T(x) = x A + b + \lambda \tanh(a)\, h(x)`: an affine map plus a gated correction.
+
+    ``A`` (d, d) and ``b`` (d,) are fixed buffers (the linear, Bures, map between the samples'
+    moments), ``h`` a 1-Lipschitz network and ``a`` a scalar parameter initialised to 0, so that the
+    map starts *exactly* at the affine one and the game only learns the correction. The Lipschitz
+    bound is certified by the triangle inequality:
+    :math:`\mathrm{Lip}(T) \le \|A\|_2 + \lambda |\tanh a|\, \mathrm{Lip}(h) \le \|A\|_2 + \lambda`.
+
+    Parameters
+    ----------
+    A, b : torch.Tensor
+    correction : torch.nn.Module
+        ``h``, 1-Lipschitz (a ``sklot.lipschitz`` network, or its export).
+    correction_constant : float
+        :math:`\lambda \ge 0`.
+    """
+
+    def __init__(self, A, b, correction, correction_constant):
+        super().__init__()
+        self.register_buffer("A", torch.as_tensor(A).detach().clone())
+        self.register_buffer("b", torch.as_tensor(b).detach().clone())
+        self.correction = correction
+        self.correction_constant = float(correction_constant)
+        self.gate = nn.Parameter(torch.zeros((), dtype=self.A.dtype, device=self.A.device))
+
+    def forward(self, x):
+        return x @ self.A + self.b + self.correction_constant * torch.tanh(self.gate) * self.correction(x)
+
+    @torch.no_grad()
+    def lipschitz_bound(self):
+        """Certified bound: exact :math:`\\|A\\|_2` plus the gated correction's bound."""
+        from ..lipschitz._lipschitz_bound import lipschitz_bound
+
+        linear = float(torch.linalg.matrix_norm(self.A.double(), ord=2))
+        gate = abs(float(torch.tanh(self.gate.double())))
+        return linear + self.correction_constant * gate * lipschitz_bound(self.correction)
+
+    def exported(self):
+        """The same map with ``h`` exported to plain torch layers (float64)."""
+        from ..lipschitz._export import export
+
+        out = ResidualMap(self.A.double(), self.b.double(), export(self.correction).double(),
+                          self.correction_constant)
+        with torch.no_grad():
+            out.gate.copy_(self.gate.double())
+        return out.eval()
