@@ -10,6 +10,7 @@ from .._core.base import TorchEstimatorMixin
 from .._core.random import draw_seed, torch_generator
 from .._core.training import SklotNet, make_net
 from .._core.validation import N_JOBS_CONSTRAINT, check_graphs
+from ._readout_selection import AUTO_CANDIDATES, AUTO_FALLBACK, probe_labels, select_readout
 
 __all__ = ["LoukasGraphEmbedder"]
 
@@ -198,7 +199,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "reference"})],
-        "readout": [StrOptions({"max-mean-sum", "max-mean", "max-mean-sum+words", "words"})],
+        "readout": [StrOptions({"auto", "max-mean-sum", "max-mean", "max-mean-sum+words", "words"})],
         "device": "no_validation",
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -271,12 +272,18 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Train the HG2V network on graphs ``X`` (``y`` is ignored: training is unsupervised).
+        """Train the HG2V network on graphs ``X`` (without labels), then fix the readout.
+
+        Training never uses ``y``. With ``readout="auto"`` and class labels ``y`` (as
+        ``Pipeline(embedder, classifier).fit(X, y)`` passes them), the readout is then chosen
+        among ``"max-mean-sum"``, ``"max-mean-sum+words"``, ``"words"`` by an inner stratified
+        cross-validation on ``X, y`` only (see ``readout``); otherwise ``y`` is ignored.
 
         Parameters
         ----------
         X : list of torch_geometric Data, a torch_geometric dataset, or list of networkx graphs
-        y : ignored
+        y : array-like of shape (n_graphs,), default=None
+            Class labels, used only by ``readout="auto"``.
 
         Returns
         -------
@@ -314,13 +321,43 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
             module__depth=self.depth,
             module__gnn=self.gnn,
             module__krylov_order=self.krylov_order,
-            module__readout=self.readout,
+            module__readout=AUTO_FALLBACK if self.readout == "auto" else self.readout,
         )
+        labels = probe_labels(y, len(graphs)) if self.readout == "auto" else None
         net.fit(dataset, None)
         self.module_ = net.module_.cpu().eval()
         self.history_ = net.history
-        self.n_features_out_ = readout_width(self.readout, self.depth, self.n_features)
+        self.readout_, self.readout_scores_ = self.readout, None
+        if self.readout == "auto":
+            self.readout_ = AUTO_FALLBACK
+            if labels is not None:
+                embeddings = self._embed(dataset, AUTO_CANDIDATES)
+                self.readout_, self.readout_scores_ = select_readout(embeddings, labels, random_state=seed)
+        # the module's own readout is what transform and get_feature_names_out read
+        self.module_.readout = self.readout_
+        self.n_features_out_ = readout_width(self.readout_, self.depth, self.n_features)
         return self
+
+    def _embed(self, dataset, readouts):
+        """``{readout: ndarray}`` of a pyramid dataset, one forward pass per batch for all readouts."""
+        import torch
+        from torch.utils.data import DataLoader
+
+        device = self._device()
+        module = self.module_.to(device).eval()
+        parts = []
+        with torch.no_grad():
+            # own generator: iterating a DataLoader draws a base seed (from torch's global one without it)
+            loader = DataLoader(
+                dataset,
+                batch_size=max(self.batch_size, 64),
+                collate_fn=_collate,
+                generator=torch_generator(0),
+            )
+            for batch, _ in loader:
+                parts.append({r: z.cpu() for r, z in module.embed_readouts(batch.to(device), readouts).items()})
+        self.module_ = module.cpu()
+        return {r: torch.cat([p[r] for p in parts]).double().numpy() for r in readouts}
 
     def transform(self, X):
         """Embed graphs (seen or unseen) with the trained network.
@@ -333,30 +370,14 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         -------
         embeddings : ndarray of shape (n_graphs, n_features_out_)
         """
-        import torch
-        from torch.utils.data import DataLoader
-
         from collections import ChainMap
 
         check_is_fitted(self, "module_")
         graphs = check_graphs(X)
         # reads the training pyramids; new graphs' pyramids go to a throw-away map
         dataset = self._pyramid_dataset(graphs, cache=ChainMap({}, getattr(self, "_pyramid_cache", {})))
-        device = self._device()
-        module = self.module_.to(device).eval()
-        out = []
-        with torch.no_grad():
-            # own generator: iterating a DataLoader draws a base seed (from torch's global one without it)
-            loader = DataLoader(
-                dataset,
-                batch_size=max(self.batch_size, 64),
-                collate_fn=_collate,
-                generator=torch_generator(0),
-            )
-            for batch, _ in loader:
-                out.append(module.embed(batch.to(device)).cpu())
-        self.module_ = module.cpu()
-        return torch.cat(out).double().numpy()
+        readout = self.module_.readout  # the fitted readout (readout_), whatever set_params did since
+        return self._embed(dataset, (readout,))[readout]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the embedding's columns (graphs have no input feature names).
