@@ -2,7 +2,6 @@
 
 import pickle
 
-import networkx as nx
 import numpy as np
 import pytest
 from sklearn.base import clone
