@@ -22,6 +22,16 @@ Command of docs/benchmarks/graph.md (output committed beside this file as
     python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
         --seed 100 --max-graphs 600 --n-jobs 2
 
+The candidate readout ``"auto"`` is ``LoukasGraphEmbedder(readout="auto")``: on every training
+part, the readout is first chosen among ``max-mean-sum``, ``max-mean-sum+words``, ``words`` by the
+estimator's own probe on that part only (``sklot.graph._readout_selection.select_readout``), then
+scored like the others. Its run (output ``tune_defaults_auto_output.txt``; the plain readouts'
+lines equal those of ``tune_defaults_output.txt``)::
+
+    PYTHONPATH=. OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+    python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
+        --seed 100 --max-graphs 600 --n-jobs 1 --configs "lr+lr_schedule+epochs=1e-3+reference+15"
+
 ``--quick`` (a few minutes): MUTAG only, 10 epochs, two configurations.
 """
 
