@@ -44,6 +44,16 @@ dataset (as in the papers), otherwise on the subsample. Everything is single-thr
 MUTAG and PTC_MR ship with sklot (no ``--tu`` needed); PROTEINS, NCI1 and ENZYMES are read
 from ``--tu`` or ``$SKLOT_DATA_DIR`` (``$SKLOT_DATA_DIR/tu/<NAME>/``).
 
+``--auto`` adds ``HG2V-auto``: the HG2V column's training read out with ``readout="auto"``, the
+readout chosen in every outer split by the estimator's own probe on the training part only
+(:func:`evaluate_auto`; ``--readout auto`` does the same in the HG2V column). The confirmation of
+docs/benchmarks/graph.md (2026-12-01, ``readout="auto"``)::
+
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu NCI1 --methods hg2v,wl \
+        --max-graphs 100000 --seed 0 --auto
+    python benchmarks/graph/bench_classification.py PTC_MR MUTAG --methods hg2v,wl --seed S --auto \
+        --extra-readouts words                 # S = 0, 1, 2
+
 The inner-CV screen of docs/benchmarks/graph.md (per configuration, the mean over the outer
 ``cv10`` folds of the best inner 5-fold accuracy) is printed by ``--select``; e.g. its MUTAG
 seed-0 lines::
