@@ -168,7 +168,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         ``3 * k * 4`` SVC fits on the training embeddings after training. Not the default: in
         the validation of ``benchmarks/graph/tune_defaults.py`` its worst ratio to WL was lower
         (NCI1 subsample 0.929 vs 0.939); in 10-fold CV on all graphs it gave 0.94 / 0.94 / 1.00
-        / 0.96 of WL on MUTAG / PTC_MR / PROTEINS / NCI1 (defaults 0.97 / 0.89 / 0.99 / 0.94;
+        / 0.95 of WL on MUTAG / PTC_MR / PROTEINS / NCI1 (defaults 0.97 / 0.89 / 0.99 / 0.94;
         ``docs/benchmarks/graph.md``).
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
