@@ -50,7 +50,7 @@ readout chosen in every outer split by the estimator's own probe on the training
 docs/benchmarks/graph.md (2026-12-01, ``readout="auto"``)::
 
     python benchmarks/graph/bench_classification.py --tu ../shared/data/tu NCI1 --methods hg2v,wl \
-        --max-graphs 100000 --seed 0 --auto
+        --max-graphs 100000 --seed S --auto    # S = 0, 1
     python benchmarks/graph/bench_classification.py PTC_MR MUTAG --methods hg2v,wl --seed S --auto \
         --extra-readouts words                 # S = 0, 1, 2
 
