@@ -44,6 +44,16 @@ dataset (as in the papers), otherwise on the subsample. Everything is single-thr
 MUTAG and PTC_MR ship with sklot (no ``--tu`` needed); PROTEINS, NCI1 and ENZYMES are read
 from ``--tu`` or ``$SKLOT_DATA_DIR`` (``$SKLOT_DATA_DIR/tu/<NAME>/``).
 
+``--auto`` adds ``HG2V-auto``: the HG2V column's training read out with ``readout="auto"``, the
+readout chosen in every outer split by the estimator's own probe on the training part only
+(:func:`evaluate_auto`; ``--readout auto`` does the same in the HG2V column). The confirmation of
+docs/benchmarks/graph.md (2026-12-01, ``readout="auto"``)::
+
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu NCI1 --methods hg2v,wl \
+        --max-graphs 100000 --seed S --auto    # S = 0, 1
+    python benchmarks/graph/bench_classification.py PTC_MR MUTAG --methods hg2v,wl --seed S --auto \
+        --extra-readouts words                 # S = 0, 1, 2
+
 The inner-CV screen of docs/benchmarks/graph.md (per configuration, the mean over the outer
 ``cv10`` folds of the best inner 5-fold accuracy) is printed by ``--select``; e.g. its MUTAG
 seed-0 lines::
@@ -272,32 +282,56 @@ def _scaled_rbf(X_fit, *others):
     return out
 
 
+def _splits(n_or_X, y, protocol, seed):
+    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+
+    X = np.zeros(len(y))
+    if protocol == "cv10":
+        return list(StratifiedKFold(10, shuffle=True, random_state=seed).split(X, y))
+    return list(StratifiedShuffleSplit(10, test_size=0.2, random_state=seed).split(X, y))
+
+
+def _fast_split_accuracy(Xtr, ytr, Xte, yte):
+    """One outer split of :func:`evaluate_fast`: ``C`` by inner 5-fold grid search (first best),
+    test accuracy of the refit."""
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    scores = np.zeros(len(C_GRID["C"]))
+    for itr, iva in StratifiedKFold(5).split(Xtr, ytr):  # GridSearchCV(cv=5)'s folds
+        K_fit, K_va = _scaled_rbf(Xtr[itr], Xtr[iva])
+        for j, C in enumerate(C_GRID["C"]):
+            clf = SVC(kernel="precomputed", C=C).fit(K_fit, ytr[itr])
+            scores[j] += clf.score(K_va, ytr[iva]) / 5
+    best = C_GRID["C"][int(np.argmax(scores))]  # first maximum, as GridSearchCV's rank
+    K_fit, K_te = _scaled_rbf(Xtr, Xte)
+    return SVC(kernel="precomputed", C=best).fit(K_fit, ytr).score(K_te, yte)
+
+
 def evaluate_fast(X, y, protocol, seed=0):
     """:func:`evaluate` of ``make_pipeline(StandardScaler(), SVC())`` (same splits, same inner
     5-fold grid over ``C``, same tie rule: the first best ``C``), with the RBF kernels computed
     once per split by matrix products and given to ``SVC(kernel="precomputed")``: the same
     model up to rounding, much faster on thousands of graphs (equal accuracies to :func:`evaluate`
     on MUTAG and PTC_MR, seeds 0 and 1, checked on 2026-12-01)."""
-    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
-    from sklearn.svm import SVC
-
-    if protocol == "cv10":
-        splits = StratifiedKFold(10, shuffle=True, random_state=seed).split(X, y)
-    else:
-        splits = StratifiedShuffleSplit(10, test_size=0.2, random_state=seed).split(X, y)
-    accs = []
-    for tr, te in splits:
-        Xtr, ytr = X[tr], y[tr]
-        scores = np.zeros(len(C_GRID["C"]))
-        for itr, iva in StratifiedKFold(5).split(Xtr, ytr):  # GridSearchCV(cv=5)'s folds
-            K_fit, K_va = _scaled_rbf(Xtr[itr], Xtr[iva])
-            for j, C in enumerate(C_GRID["C"]):
-                clf = SVC(kernel="precomputed", C=C).fit(K_fit, ytr[itr])
-                scores[j] += clf.score(K_va, ytr[iva]) / 5
-        best = C_GRID["C"][int(np.argmax(scores))]  # first maximum, as GridSearchCV's rank
-        K_fit, K_te = _scaled_rbf(Xtr, X[te])
-        accs.append(SVC(kernel="precomputed", C=best).fit(K_fit, ytr).score(K_te, y[te]))
+    accs = [_fast_split_accuracy(X[tr], y[tr], X[te], y[te]) for tr, te in _splits(X, y, protocol, seed)]
     return float(np.mean(accs)), float(np.std(accs))
+
+
+def evaluate_auto(Zs, y, protocol, seed=0):
+    """``readout="auto"`` inside the outer CV: in every outer split the readout is chosen by
+    ``sklot.graph._readout_selection.select_readout`` (the probe ``LoukasGraphEmbedder.fit``
+    runs) on the *training part only* (its embeddings and labels, ``random_state=seed``), then
+    scored like :func:`evaluate_fast`. Returns mean and std of the outer accuracy and how often
+    each readout was chosen."""
+    from sklot.graph._readout_selection import select_readout
+
+    accs, picks = [], {r: 0 for r in Zs}
+    for tr, te in _splits(y, y, protocol, seed):
+        best, _ = select_readout({r: Z[tr] for r, Z in Zs.items()}, y[tr], random_state=seed)
+        picks[best] += 1
+        accs.append(_fast_split_accuracy(Zs[best][tr], y[tr], Zs[best][te], y[te]))
+    return float(np.mean(accs)), float(np.std(accs)), picks
 
 
 def evaluate_selected(Zs, y, protocol, seed=0):
@@ -422,8 +456,15 @@ def main():
     )
     parser.add_argument(
         "--readout",
-        choices=["max-mean-sum", "max-mean", "max-mean-sum+words", "words"],
+        choices=["auto", "max-mean-sum", "max-mean", "max-mean-sum+words", "words"],
         default=defaults["readout"],
+        help="'auto': in every outer split the readout is chosen on the training part only by the "
+        "probe of LoukasGraphEmbedder(readout='auto').fit (evaluate_auto)",
+    )
+    parser.add_argument(
+        "--auto",
+        action="store_true",
+        help="also score a 'HG2V-auto' column: the HG2V column's training, readout='auto' (evaluate_auto)",
     )
     parser.add_argument(
         "--infograph-lr", type=float, default=1e-3, help="Adam learning rate of the InfoGraph-style baseline"
@@ -476,6 +517,10 @@ def main():
         trained = {}  # training configuration -> ({readout: embedding}, fit time, s/epoch)
         extra = [r for r in args.extra_readouts.split(",") if r]
         readouts = sorted({args.readout, *extra} | {cfg.get("readout", args.readout) for cfg in grid})
+        if args.auto or "auto" in readouts:
+            from sklot.graph._readout_selection import AUTO_CANDIDATES
+
+            readouts = sorted((set(readouts) - {"auto"}) | set(AUTO_CANDIDATES))
 
         def embed(cfg):
             """HG2V embedding for a configuration; trained once per training configuration (the
@@ -489,6 +534,8 @@ def main():
                     graphs, sub, seed=args.seed, readouts=readouts, unlabelled=unlabelled
                 )
             Zs, t, ep = trained[key]
+            if sub.readout == "auto":
+                return {r: Zs[r] for r in AUTO_CANDIDATES}, t, ep
             return Zs[sub.readout], t, ep
 
         if args.select_only and not grid:
@@ -496,7 +543,17 @@ def main():
 
         if "hg2v" in methods and not args.select_only:
             Z, t, ep = embed({})
-            res["HG2V"] = (*evaluate_fast(Z, y, args.protocol, seed=args.seed), t, ep)
+            if args.readout == "auto":
+                acc, std, picks = evaluate_auto(Z, y, args.protocol, seed=args.seed)
+                res["HG2V"] = (acc, std, t, ep)
+                print(f"{name}: readout='auto' picks (outer splits per readout): {picks}", flush=True)
+            else:
+                res["HG2V"] = (*evaluate_fast(Z, y, args.protocol, seed=args.seed), t, ep)
+            if args.auto and args.readout != "auto":
+                Za = embed({"readout": "auto"})[0]
+                acc, std, picks = evaluate_auto(Za, y, args.protocol, seed=args.seed)
+                res["HG2V-auto"] = (acc, std, t, ep)
+                print(f"{name}: HG2V-auto picks (outer splits per readout): {picks}", flush=True)
             for r in extra:
                 Zr = embed({"readout": r})[0]
                 res[f"HG2V[{r}]"] = (*evaluate_fast(Zr, y, args.protocol, seed=args.seed), t, ep)
@@ -532,6 +589,8 @@ def main():
         for r in extra:
             if f"HG2V[{r}]" in res and "WL" in res:
                 line += f"  HG2V[{r}]/WL={res[f'HG2V[{r}]'][0] / res['WL'][0]:.3f}"
+        if "HG2V-auto" in res and "WL" in res:
+            line += f"  HG2V-auto/WL={res['HG2V-auto'][0] / res['WL'][0]:.3f}"
         if "HG2V-nested" in res and "WL" in res:
             line += f"  HG2V-nested/WL={res['HG2V-nested'][0] / res['WL'][0]:.3f}"
         if "HG2V" in res and "InfoGraph" in res:

@@ -22,6 +22,16 @@ Command of docs/benchmarks/graph.md (output committed beside this file as
     python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
         --seed 100 --max-graphs 600 --n-jobs 2
 
+The candidate readout ``"auto"`` is ``LoukasGraphEmbedder(readout="auto")``: on every training
+part, the readout is first chosen among ``max-mean-sum``, ``max-mean-sum+words``, ``words`` by the
+estimator's own probe on that part only (``sklot.graph._readout_selection.select_readout``), then
+scored like the others. Its run (output ``tune_defaults_auto_output.txt``; the plain readouts'
+lines equal those of ``tune_defaults_output.txt``)::
+
+    PYTHONPATH=. OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+    python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
+        --seed 100 --max-graphs 600 --n-jobs 1 --configs "lr+lr_schedule+epochs=1e-3+reference+15"
+
 ``--quick`` (a few minutes): MUTAG only, 10 epochs, two configurations.
 """
 
@@ -37,11 +47,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_classification import C_GRID, hg2v_embeddings, parse_select, wl_kernel  # noqa: E402
 
 CONFIGS = "lr+lr_schedule+epochs=1e-4+constant+30,1e-3+reference+30,1e-3+reference+15"
-READOUTS = ("max-mean-sum", "max-mean-sum+words", "words")
+READOUTS = ("max-mean-sum", "max-mean-sum+words", "words", "auto")
 
 
 def validation_score(X, y, folds, seed, precomputed=False):
-    """Mean over ``folds`` stratified training parts of the best inner 5-fold CV accuracy (over C)."""
+    """Mean over ``folds`` stratified training parts of the best inner 5-fold CV accuracy (over C).
+
+    ``X`` a dict ``{readout: embedding}``: ``readout="auto"``, on every training part the readout
+    is first chosen by ``LoukasGraphEmbedder(readout="auto")``'s probe
+    (``sklot.graph._readout_selection.select_readout``, ``random_state=seed``) on that part only,
+    then scored as the others."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -49,7 +64,13 @@ def validation_score(X, y, folds, seed, precomputed=False):
 
     scores = []
     for tr, _ in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
-        if precomputed:
+        if isinstance(X, dict):
+            from sklot.graph._readout_selection import select_readout
+
+            best, _ = select_readout({r: Z[tr] for r, Z in X.items()}, y[tr], random_state=seed)
+            search = GridSearchCV(make_pipeline(StandardScaler(), SVC()), {"svc__C": C_GRID["C"]}, cv=5)
+            search.fit(X[best][tr], y[tr])
+        elif precomputed:
             search = GridSearchCV(SVC(kernel="precomputed"), C_GRID, cv=5).fit(X[np.ix_(tr, tr)], y[tr])
         else:
             search = GridSearchCV(make_pipeline(StandardScaler(), SVC()), {"svc__C": C_GRID["C"]}, cv=5)
@@ -85,9 +106,13 @@ def tune_dataset(name, args, base, configs, readouts):
     for cfg in configs:
         sub = argparse.Namespace(**{**base, **cfg})
         cname = f"lr={sub.lr:g},{sub.lr_schedule},epochs={sub.epochs}"
-        Zs, fit_time, ep = hg2v_embeddings(graphs, sub, seed=args.seed, readouts=readouts)
+        from sklot.graph._readout_selection import AUTO_CANDIDATES
+
+        plain = sorted((set(readouts) - {"auto"}) | (set(AUTO_CANDIDATES) if "auto" in readouts else set()))
+        Zs, fit_time, ep = hg2v_embeddings(graphs, sub, seed=args.seed, readouts=plain)
         for r in readouts:
-            s, s_std = validation_score(Zs[r], y, args.folds, args.seed)
+            Zr = {c: Zs[c] for c in AUTO_CANDIDATES} if r == "auto" else Zs[r]
+            s, s_std = validation_score(Zr, y, args.folds, args.seed)
             per[(cname, sub.epochs, r)] = s / wl
             lines.append(
                 f"{name}: {cname:34s} {r:20s} {s:.3f}±{s_std:.3f}  /WL={s / wl:.3f}  "
