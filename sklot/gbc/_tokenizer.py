@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-
 import numpy as np
 
-__all__ = ["WordTokenizer"]
+from .._core.text import fit_vocabulary, split_words
 
-_TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+__all__ = ["WordTokenizer"]
 
 
 class WordTokenizer:
@@ -42,12 +39,10 @@ class WordTokenizer:
     @staticmethod
     def split(text):
         """The tokens of ``text`` (lower-cased words and single punctuation marks)."""
-        return _TOKEN.findall(text.lower())
+        return split_words(text)
 
     def fit(self, texts):
-        counts = Counter(tok for text in texts for tok in self.split(text))
-        kept = sorted((t for t, c in counts.items() if c >= self.min_count), key=lambda t: (-counts[t], t))
-        self.vocabulary_ = {t: i + 2 for i, t in enumerate(kept)}
+        self.vocabulary_ = fit_vocabulary(texts, first_id=2, min_count=self.min_count)
         return self
 
     @property

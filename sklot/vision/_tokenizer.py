@@ -1,15 +1,11 @@
 """A caption tokenizer that needs no download: a word vocabulary fitted on the training captions."""
 
-import re
-from collections import Counter
-
 import numpy as np
 
+from .._core.text import fit_vocabulary, split_words
 from ._losses import PAD_ID
 
 __all__ = ["CaptionTokenizer"]
-
-_WORD = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 
 
 class CaptionTokenizer:
@@ -42,14 +38,10 @@ class CaptionTokenizer:
     @staticmethod
     def split(caption):
         """The tokens of one caption (lower-cased words and punctuation marks)."""
-        return _WORD.findall(str(caption).lower())
+        return split_words(caption)
 
     def fit(self, captions):
-        counts = Counter(t for c in captions for t in self.split(c))
-        words = sorted(counts, key=lambda w: (-counts[w], w))
-        if self.max_vocabulary is not None:
-            words = words[: self.max_vocabulary]
-        self.vocabulary_ = {w: i + 3 for i, w in enumerate(words)}
+        self.vocabulary_ = fit_vocabulary(captions, first_id=3, max_size=self.max_vocabulary)
         longest = max((len(self.split(c)) for c in captions), default=0)
         self.n_tokens_ = int(min(self.max_tokens, longest + 1))
         return self
