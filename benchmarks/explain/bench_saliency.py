@@ -37,7 +37,9 @@ A figure of saliency maps side by side (the paper's Figure 1 at our scale) is wr
 Fashion-MNIST configuration to ``--figures`` (default ``docs/benchmarks/figures/``).
 
 Needs captum; Fashion-MNIST from Debian's ``dataset-fashion-mnist`` (or ``SKLOT_FASHION_MNIST``).
-Full run (the tables of docs/benchmarks/explain.md; about 15 minutes on one idle core):
+Full run (the tables of docs/benchmarks/explain.md; about 15 minutes on one idle core; means and
+medians over the explained images are printed; `--score kept` scores deletion / insertion by the
+bounded fraction of predictions kept instead of the normalised margin):
 
     OMP_NUM_THREADS=1 python benchmarks/explain/bench_saliency.py --threads 1
 
@@ -78,6 +80,9 @@ def parse():
     p.add_argument("--lr-ce", type=float, default=1e-3, help="Adam rate of the unconstrained twin")
     p.add_argument("--n-explain", type=int, default=1000, help="test images explained (Fashion-MNIST)")
     p.add_argument("--curve-steps", type=int, default=28)
+    p.add_argument("--score", choices=("margin", "kept"), default="margin",
+                   help="deletion / insertion target score: the normalised margin, or the bounded "
+                        "fraction of predictions kept")
     p.add_argument("--mu-subsets", type=int, default=64)
     p.add_argument("--sens-samples", type=int, default=8)
     p.add_argument("--sens-radius", type=float, default=0.1)
@@ -194,8 +199,8 @@ def metrics(model, X, E, explain, args):
 
     out = {}
     t = time.perf_counter()
-    out["deletion"] = deletion_auc(model, X, E, n_steps=args.curve_steps)
-    out["insertion"] = insertion_auc(model, X, E, n_steps=args.curve_steps)
+    out["deletion"] = deletion_auc(model, X, E, n_steps=args.curve_steps, score=args.score)
+    out["insertion"] = insertion_auc(model, X, E, n_steps=args.curve_steps, score=args.score)
     out["mu_fidelity"] = mu_fidelity(model, X, E, n_subsets=args.mu_subsets, random_state=args.seed)
     t_fid = time.perf_counter() - t
     t = time.perf_counter()
@@ -305,6 +310,7 @@ def run_config(config, args):
         maps[name] = E
         res["methods"][name] = {
             **{k: float(np.nanmean(v)) for k, v in scores.items()},
+            "median": {k: float(np.nanmedian(v)) for k, v in scores.items()},
             "nan": {k: int(np.isnan(v).sum()) for k, v in scores.items()},
             "ms_per_explanation": 1e3 * t_exp / len(Xe),
             "metrics_s_fidelity_sparseness": t_fid,
@@ -335,29 +341,40 @@ def run_config(config, args):
 
 def print_tables(results):
     for config, res in results.items():
-        print(f"\n=== {config}: accuracy Lipschitz {res['accuracy']['lipschitz']:.4f} / unconstrained "
-              f"{res['accuracy']['unconstrained']:.4f} ===")
-        head = f"{'method':26s}" + "".join(f"{k:>16s}" for k in METRICS) + f"{'ms/expl':>10s}"
-        print(head)
-        for name, m in res["methods"].items():
-            row = "".join(f"{m[k]:16.4f}" for k in METRICS)
-            print(f"{name:26s}{row}{m['ms_per_explanation']:10.2f}")
-        winners = []
-        for k, higher in METRICS.items():
-            vals = {n: m[k] for n, m in res["methods"].items()}
-            winners.append(max(vals, key=vals.get) if higher else min(vals, key=vals.get))
-        print(f"{'winner':26s}" + "".join(f"{w.replace('unconstrained', 'unc.'):>17s}" for w in winners))
-        lip = res["methods"]["lipschitz gradient"]
-        for other in ("unconstrained gradient", "unconstrained SmoothGrad", "unconstrained IG"):
-            o = res["methods"][other]
-            wins = [k for k, higher in METRICS.items() if (lip[k] > o[k] if higher else lip[k] < o[k])]
-            print(f"Lipschitz gradient beats {other} on {len(wins)}/5: {', '.join(wins) or '-'}")
+        for stat in ("mean", "median"):
+            _print_table(config, res, stat)
         print(f"{'counterfactuals':26s}{'success':>10s}{'med dist':>10s}{'med radius':>12s}"
               f"{'min d/r':>10s}{'realism':>10s}{'ms/cf':>8s}")
         for name, c in res["counterfactuals"].items():
             print(f"{name:26s}{c['success_rate']:10.3f}{c['median_distance']:10.3f}{c['median_radius']:12.4f}"
                   f"{c['min_distance_over_radius']:10.3f}{c['median_realism']:10.3f}"
                   f"{c['time_per_cf_ms']:8.2f}")
+
+
+def _print_table(config, res, stat):
+    """One table of the explained images' ``stat`` ("mean" or "median") of every metric."""
+
+    def value(m, k):
+        return m[k] if stat == "mean" else m["median"][k]
+
+    print(f"\n=== {config} ({stat}s over the explained images): accuracy Lipschitz "
+          f"{res['accuracy']['lipschitz']:.4f} / unconstrained {res['accuracy']['unconstrained']:.4f} ===")
+    head = f"{'method':26s}" + "".join(f"{k:>16s}" for k in METRICS) + f"{'ms/expl':>10s}"
+    print(head)
+    for name, m in res["methods"].items():
+        row = "".join(f"{value(m, k):16.4f}" for k in METRICS)
+        print(f"{name:26s}{row}{m['ms_per_explanation']:10.2f}")
+    winners = []
+    for k, higher in METRICS.items():
+        vals = {n: value(m, k) for n, m in res["methods"].items()}
+        winners.append(max(vals, key=vals.get) if higher else min(vals, key=vals.get))
+    print(f"{'winner':26s}" + "".join(f"{w.replace('unconstrained', 'unc.'):>17s}" for w in winners))
+    lip = res["methods"]["lipschitz gradient"]
+    for other in ("unconstrained gradient", "unconstrained SmoothGrad", "unconstrained IG"):
+        o = res["methods"][other]
+        wins = [k for k, higher in METRICS.items()
+                if (value(lip, k) > value(o, k) if higher else value(lip, k) < value(o, k))]
+        print(f"Lipschitz gradient beats {other} on {len(wins)}/5 ({stat}s): {', '.join(wins) or '-'}")
 
 
 def main():
