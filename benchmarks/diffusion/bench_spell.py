@@ -15,8 +15,19 @@ Quick run (a few minutes)::
 
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --quick
 
-Options: ``--only 2d digits large``, ``--json PATH``, ``--figures DIR``. Timings on a loaded machine are
-not figures: rerun on an idle machine for them.
+Several seeds (docs/benchmarks/diffusion.md, "Spread over seeds": sampling seed 0 picks each method's
+strength, seeds 1-2 report mean +- sd and paired differences)::
+
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --only digits --seeds 3 \
+        --sweep short --methods spell_dynamic cads particle_guidance --cache /tmp/spell_cache
+
+Fashion-MNIST epoch time (the reason there is no Fashion-MNIST comparison)::
+
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --only fashion
+
+Options: ``--only 2d digits large fashion``, ``--seeds N``, ``--train-seeds S ...``, ``--sweep full|short``,
+``--methods ...``, ``--n-batches N`` (digits), ``--sampler-2d ddpm|ddim``, ``--cache DIR``, ``--json PATH``,
+``--figures DIR``. Timings on a loaded machine are not figures: rerun on an idle machine for them.
 """
 
 import argparse
@@ -112,7 +123,8 @@ def run_methods(gen, shield, radius, y_fn, n_batches, batch, features, real_feat
         }
         out.append(row)
         print(f"  {name:18s} " + " ".join(
-            f"{k}={v:.4g}" for k, v in row.items() if k not in ("active_per_step", "method", "level")), flush=True)
+            f"{k}={v:.4g}" for k, v in row.items() if k not in ("active_per_step", "method", "level")),
+            flush=True)
     return out
 
 
@@ -186,8 +198,8 @@ def markdown_table(rows):
     for r in rows:
         cells = [r["method"], f"{r['strength']:.3g}"]
         for k, nd in cols:
-            sd = f" ± {r[k + '_sd']:.{nd}f}" if r["n_runs"] > 1 and k not in ("active_step_fraction",
-                                                                             "active_last_fifth") else ""
+            with_sd = r["n_runs"] > 1 and k not in ("active_step_fraction", "active_last_fifth")
+            sd = f" ± {r[k + '_sd']:.{nd}f}" if with_sd else ""
             cells.append(f"{r[k]:.{nd}f}{sd}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -208,8 +220,8 @@ def fitted(make, X, y, cache, name):
     return gen, fit_s
 
 
-def bench_2d(quick, sample_seeds=(0,), train_seeds=(0,), sampler="ddim", cache=None, sweep="full",
-             methods=METHODS):
+def ring_2d():
+    """The 2-D data: a ring of 8 Gaussians (radius 4, std 0.5); 5,000 training points, 1,000 held out."""
     from sklearn.model_selection import train_test_split
 
     rng = np.random.default_rng(0)
@@ -219,11 +231,28 @@ def bench_2d(quick, sample_seeds=(0,), train_seeds=(0,), sampler="ddim", cache=N
     y = rng.integers(0, k, 6000)
     X = centers[y] + 0.5 * rng.normal(size=(6000, 2))
     X_tr, X_te, y_tr, _ = train_test_split(X, y, train_size=5000, random_state=0)
+    return X_tr, X_te, y_tr
+
+
+def digits_split():
+    """Digits (pixels / 16): 1,400 training images, 397 held out (stratified)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    return train_test_split(d.data / 16.0, d.target, train_size=1400, random_state=0, stratify=d.target)
+
+
+def bench_2d(quick, sample_seeds=(0,), train_seeds=(0,), sampler="ddpm", cache=None, sweep="full",
+             methods=METHODS):
+    X_tr, X_te, y_tr = ring_2d()
+    k = 8
     y_fn = lambda n: np.arange(n) % k  # noqa: E731
     out = {"sampler": sampler, "train_seeds": list(train_seeds), "sample_seeds": list(sample_seeds),
            "fit_seconds": [], "radius": [], "runs": []}
     for ts in train_seeds:
-        print(f"2-D: the default DiffusionGenerator (class-conditional) on 5,000 points, seed {ts}", flush=True)
+        print(f"2-D: the default DiffusionGenerator (class-conditional) on 5,000 points, seed {ts}",
+              flush=True)
         epochs = 40 if quick else 200
         gen, fit_s = fitted(lambda: DiffusionGenerator(random_state=ts, max_epochs=epochs), X_tr, y_tr,
                             cache, f"2d_seed{ts}_epochs{epochs}")
@@ -259,12 +288,7 @@ def digits_classifier(X, y, seed=0):
 
 def bench_digits(quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cache=None, sweep="full",
                  methods=METHODS):
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    d = load_digits()
-    X, y = d.data / 16.0, d.target
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=1400, random_state=0, stratify=y)
+    X_tr, X_te, y_tr, y_te = digits_split()
     clf, features = digits_classifier(X_tr, y_tr)
     print(f"digits: classifier test accuracy {clf.score(X_te, y_te):.3f}", flush=True)
     y_fn = lambda n: np.arange(n) % 10  # noqa: E731
@@ -290,7 +314,8 @@ def bench_digits(quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cac
         out["sample_class_accuracy"].append(acc)
         for ss in sample_seeds:
             print(f"  train seed {ts}, sampling seed {ss} ({n_batches} batches of 100)", flush=True)
-            res = run_methods(gen, X_tr, radius, y_fn, n_batches, 100, features, features(X_te), grid, seed=ss)
+            res = run_methods(gen, X_tr, radius, y_fn, n_batches, 100, features, features(X_te), grid,
+                              seed=ss)
             out["runs"].append({"train_seed": ts, "sample_seed": ss, "methods": res})
         if ts == train_seeds[0]:
             out["_gen"], out["_X_tr"] = gen, X_tr
@@ -319,6 +344,29 @@ def bench_large(quick, gen, X_tr, radius):
            "spell_seconds_per_sample": shielded / n, "ratio": shielded / vanilla,
            "active_step_fraction": float(tr["active"].mean())}
     print("large shield: " + " ".join(f"{k}={v:.4g}" for k, v in out.items()), flush=True)
+    return out
+
+
+def bench_fashion_epoch(quick):
+    """Fashion-MNIST (28x28): time one training epoch of the image DiffusionGenerator (default UNet) on
+    10,000 images (2,000 with --quick) and the sampling of 100 images (DDIM, 100 steps, CFG), to decide
+    whether a Fashion-MNIST comparison fits the 2-core machine."""
+    from sklot.datasets import load_fashion_mnist
+
+    n = 2_000 if quick else 10_000
+    X, y = load_fashion_mnist(n_samples=n, return_X_y=True, as_images=True)
+    gen = DiffusionGenerator(max_epochs=1, batch_size=128, random_state=0, sampler="ddim",
+                             n_sampling_steps=100,
+                             guidance_scale=2.0)
+    t0 = time.perf_counter()
+    gen.fit(X.astype(np.float64), y)
+    epoch_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    gen.sample(100, y=np.arange(100) % 10, random_state=0)
+    sample_s = time.perf_counter() - t0
+    out = {"n_images": n, "epoch_seconds": epoch_s, "sample_100_seconds": sample_s,
+           "epochs_per_hour": 3600 / epoch_s}
+    print("fashion-mnist: " + " ".join(f"{k}={v:.4g}" for k, v in out.items()), flush=True)
     return out
 
 
@@ -372,7 +420,8 @@ def summary(results):
         rows = P["methods"]
         n_rep = rows[0]["n_runs"]
         print(f"[{part}] means over {n_rep} report run(s) (train seeds {P['train_seeds']}, sampling seeds "
-              f"{P['sample_seeds'][1:] or P['sample_seeds']}; validation: sampling seed {P['sample_seeds'][0]})")
+              f"{P['sample_seeds'][1:] or P['sample_seeds']}; validation: sampling seed "
+              f"{P['sample_seeds'][0]})")
         print(markdown_table(rows))
         v = next(r for r in rows if r["method"] == "vanilla")
         s = next((r for r in rows if r["method"] == "spell_static"), None)
@@ -416,13 +465,14 @@ def finish(part):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--only", nargs="*", default=["2d", "digits", "large"])
+    p.add_argument("--only", nargs="*", default=["2d", "digits", "large"],
+                   choices=["2d", "digits", "large", "fashion"])
     p.add_argument("--seeds", type=int, default=1,
                    help="sampling seeds 0..SEEDS-1; with more than one, seed 0 picks the strengths "
                         "(validation) and the others report")
     p.add_argument("--train-seeds", type=int, nargs="*", default=[0], help="model training seeds")
     p.add_argument("--n-batches", type=int, default=None, help="digits: batches of 100 per run (5)")
-    p.add_argument("--sampler-2d", default="ddim", choices=["ddim", "ddpm"])
+    p.add_argument("--sampler-2d", default="ddpm", choices=["ddim", "ddpm"])
     p.add_argument("--sweep", default="full", choices=["full", "short"],
                    help="strengths per method (short: the multi-seed subset, see SWEEPS)")
     p.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
@@ -433,13 +483,16 @@ def main(argv=None):
     seeds = tuple(range(a.seeds))
     results = {}
     if "2d" in a.only:
-        results["2d"] = finish(bench_2d(a.quick, seeds, a.train_seeds, a.sampler_2d, a.cache, a.sweep, a.methods))
+        results["2d"] = finish(
+            bench_2d(a.quick, seeds, a.train_seeds, a.sampler_2d, a.cache, a.sweep, a.methods))
     if "digits" in a.only or "large" in a.only:
         dig = bench_digits(a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods)
         gen, X_tr = dig.pop("_gen"), dig.pop("_X_tr")
         results["digits"] = finish(dig)
         if "large" in a.only:
             results["large"] = bench_large(a.quick, gen, X_tr, dig["radius"][0])
+    if "fashion" in a.only:
+        results["fashion"] = bench_fashion_epoch(a.quick)
     summary(results)
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(results, indent=1))
