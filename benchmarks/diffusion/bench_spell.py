@@ -67,7 +67,9 @@ SWEEPS = {
     "2d": {"full": ((0.5, 1.0, 2.0), (0.01, 0.03, 0.1), (0.3, 0.6, 0.8)),
            "short": ((0.5, 1.0), (0.01, 0.03), (0.6,))},
     "digits": {"full": ((1.0, 1.25, 1.5), (0.003, 0.01, 0.03), (0.3, 0.6, 0.8)),
-               "short": ((1.0, 1.25), (0.01, 0.03), (0.6,))},
+               "short": ((1.0, 1.25), (0.01, 0.03), (0.6,)),
+               # the strengths picked on validation seed 0 by the short sweep (docs: "Spread over seeds")
+               "picked": ((1.0,), (0.03,), (0.6,))},
 }
 
 
@@ -150,13 +152,30 @@ def aggregate(runs):
 
 
 def split_runs(part):
-    """(validation runs, report runs): the first sampling seed picks the settings, the others report.
+    """(validation runs, report runs): the runs of ``part["validation_seeds"]`` pick the strengths, the
+    others report. Without validation runs (or without others) both are the same runs."""
+    val_seeds = part.get("validation_seeds", part["sample_seeds"][:1])
+    val = [r for r in part["runs"] if r["sample_seed"] in val_seeds]
+    rep = [r for r in part["runs"] if r["sample_seed"] not in val_seeds]
+    return (val or rep), (rep or val)
 
-    With a single sampling seed both are that seed (the picks are then not validated)."""
-    seeds = part["sample_seeds"]
-    val = [r for r in part["runs"] if r["sample_seed"] == seeds[0]]
-    rep = [r for r in part["runs"] if r["sample_seed"] != seeds[0]] or val
-    return val, rep
+
+def merge_runs(part, path, name):
+    """Add the report runs of an earlier ``--json`` (part ``name``) to ``part``: rows matched by method
+    and strength (those of the current grid only), runs of seeds already present skipped."""
+    old = json.loads(pathlib.Path(path).read_text())[name]
+    old_val = old.get("validation_seeds", old["sample_seeds"][:1])
+    have = {(r["train_seed"], r["sample_seed"]) for r in part["runs"]}
+    keys = [(m["method"], round(m["strength"], 6)) for m in part["runs"][0]["methods"]]
+    for run in old["runs"]:
+        if run["sample_seed"] in old_val or (run["train_seed"], run["sample_seed"]) in have:
+            continue
+        rows = {(m["method"], round(m["strength"], 6)): m for m in run["methods"]}
+        if not all(k in rows for k in keys):
+            continue
+        part["runs"].append({**run, "methods": [dict(rows[k], level=i) for i, k in enumerate(keys)]})
+        part["merged_from"] = part.get("merged_from", []) + [str(path)]
+    return part
 
 
 def best_at_precision(rows, method, precision):
@@ -419,9 +438,11 @@ def summary(results):
         P = results[part]
         rows = P["methods"]
         n_rep = rows[0]["n_runs"]
+        val, rep = split_runs(P)
+        how = (f"strengths picked on sampling seeds {sorted({r['sample_seed'] for r in val})}"
+               if P.get("validation_seeds", True) else "strengths fixed beforehand")
         print(f"[{part}] means over {n_rep} report run(s) (train seeds {P['train_seeds']}, sampling seeds "
-              f"{P['sample_seeds'][1:] or P['sample_seeds']}; validation: sampling seed "
-              f"{P['sample_seeds'][0]})")
+              f"{sorted({r['sample_seed'] for r in rep})}; {how})")
         print(markdown_table(rows))
         v = next(r for r in rows if r["method"] == "vanilla")
         s = next((r for r in rows if r["method"] == "spell_static"), None)
@@ -432,7 +453,7 @@ def summary(results):
                   f"{s['active_step_fraction']:.3f} of trajectory steps, "
                   f"{s['active_last_fifth']:.3f} in the last fifth")
         pk = P["picks"]
-        print(f"[{part}] picked on the validation runs (highest recall at precision >= vanilla - 0.02): "
+        print(f"[{part}] strengths compared (validation: highest recall at precision >= vanilla - 0.02): "
               + ", ".join(f"{m} {rows[lv]['strength']:.3g}" for m, lv in pk.items()))
         if "spell_dynamic" not in pk:
             continue
@@ -453,7 +474,13 @@ def finish(part):
     """Aggregate a part's runs, pick the strengths on the validation runs, pair SPELL with the others."""
     val, rep = split_runs(part)
     part["methods"] = aggregate(rep)
-    part["picks"] = pk = picks(part)
+    if part.get("validation_seeds", True):
+        part["picks"] = pk = picks(part)
+    else:  # no validation seed: the strengths are fixed beforehand (e.g. --sweep picked), first of each
+        pk = {}
+        for row in part["methods"]:
+            pk.setdefault(row["method"], row["level"])
+        part["picks"] = pk
     part["paired"] = {}
     if "spell_dynamic" in pk:
         for m in ("vanilla", "cads", "particle_guidance"):
@@ -470,24 +497,38 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=1,
                    help="sampling seeds 0..SEEDS-1; with more than one, seed 0 picks the strengths "
                         "(validation) and the others report")
+    p.add_argument("--seed-offset", type=int, default=0, help="sampling seeds OFFSET..OFFSET+SEEDS-1")
+    p.add_argument("--validation-seeds", type=int, default=1,
+                   help="how many of the first sampling seeds pick the strengths (0: none, all report)")
+    p.add_argument("--merge", nargs="*", default=[],
+                   help="earlier --json files whose report runs join this run's (same method and strength)")
     p.add_argument("--train-seeds", type=int, nargs="*", default=[0], help="model training seeds")
     p.add_argument("--n-batches", type=int, default=None, help="digits: batches of 100 per run (5)")
     p.add_argument("--sampler-2d", default="ddpm", choices=["ddim", "ddpm"])
-    p.add_argument("--sweep", default="full", choices=["full", "short"],
+    p.add_argument("--sweep", default="full", choices=["full", "short", "picked"],
                    help="strengths per method (short: the multi-seed subset, see SWEEPS)")
     p.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
     p.add_argument("--cache", default=None, help="folder to pickle / reuse the fitted generators")
     p.add_argument("--json", default=None)
     p.add_argument("--figures", default=None)
     a = p.parse_args(argv)
-    seeds = tuple(range(a.seeds))
+    seeds = tuple(range(a.seed_offset, a.seed_offset + a.seeds))
+    for part in ("2d", "digits"):
+        if part in a.only and a.sweep not in SWEEPS[part]:
+            p.error(f"--sweep {a.sweep} is not defined for {part}: {sorted(SWEEPS[part])}")
     results = {}
     if "2d" in a.only:
-        results["2d"] = finish(
-            bench_2d(a.quick, seeds, a.train_seeds, a.sampler_2d, a.cache, a.sweep, a.methods))
+        res2d = bench_2d(a.quick, seeds, a.train_seeds, a.sampler_2d, a.cache, a.sweep, a.methods)
+        res2d["validation_seeds"] = list(seeds[: a.validation_seeds])
+        for path in a.merge:
+            merge_runs(res2d, path, "2d")
+        results["2d"] = finish(res2d)
     if "digits" in a.only or "large" in a.only:
         dig = bench_digits(a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods)
         gen, X_tr = dig.pop("_gen"), dig.pop("_X_tr")
+        dig["validation_seeds"] = list(seeds[: a.validation_seeds])
+        for path in a.merge:
+            merge_runs(dig, path, "digits")
         results["digits"] = finish(dig)
         if "large" in a.only:
             results["large"] = bench_large(a.quick, gen, X_tr, dig["radius"][0])
