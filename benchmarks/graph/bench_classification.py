@@ -54,6 +54,20 @@ docs/benchmarks/graph.md (2026-12-01, ``readout="auto"``)::
     python benchmarks/graph/bench_classification.py PTC_MR MUTAG --methods hg2v,wl --seed S --auto \
         --extra-readouts words                 # S = 0, 1, 2
 
+(those runs printed ``HG2V-auto`` for the argmax rule, then the estimator's). Since
+``readout="auto"`` is the default, ``--readout`` defaults to ``auto`` (the HG2V column is then
+scored by :func:`evaluate_auto`); ``--readout max-mean-sum`` gives the fixed-readout column.
+``--auto-rules best,one-se`` scores both decision rules of the probe from one probe per outer
+split (columns ``HG2V-auto[best]``, ``HG2V-auto[one-se]``). The confirmation of the one-SE rule
+(docs/benchmarks/graph.md, 2026-12-01, latest)::
+
+    python benchmarks/graph/bench_classification.py MUTAG PTC_MR --methods hg2v,wl --seed S \
+        --readout max-mean-sum --auto --auto-rules best,one-se                      # S = 0, 1
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu PROTEINS --methods hg2v,wl \
+        --max-graphs 100000 --seed S --readout max-mean-sum --auto --auto-rules best,one-se  # S = 0, 1
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu NCI1 --methods hg2v,wl \
+        --max-graphs 100000 --seed S --readout max-mean-sum --auto --auto-rules best,one-se  # S = 0, 1
+
 The inner-CV screen of docs/benchmarks/graph.md (per configuration, the mean over the outer
 ``cv10`` folds of the best inner 5-fold accuracy) is printed by ``--select``; e.g. its MUTAG
 seed-0 lines::

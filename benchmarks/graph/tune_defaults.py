@@ -32,6 +32,17 @@ lines equal those of ``tune_defaults_output.txt``)::
     python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
         --seed 100 --max-graphs 600 --n-jobs 1 --configs "lr+lr_schedule+epochs=1e-3+reference+15"
 
+The one-standard-error rule (``auto-1se``: ``choose_readout(..., "one-se")``, keep
+``max-mean-sum`` unless another readout's paired gain exceeds one SE) and ``concat``
+(``max-mean-sum`` and ``words`` side by side, each block half of the kernel's distance), the
+run that made ``readout="auto"`` with that rule the default (output
+``tune_defaults_auto1se_output.txt``)::
+
+    PYTHONPATH=. OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+    python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu MUTAG PTC_MR PROTEINS NCI1 \\
+        --seed 100 --max-graphs 600 --n-jobs 1 --configs "lr+lr_schedule+epochs=1e-3+reference+15" \\
+        --readouts max-mean-sum,max-mean-sum+words,words,auto,auto-1se,concat
+
 ``--quick`` (a few minutes): MUTAG only, 10 epochs, two configurations.
 """
 
