@@ -129,7 +129,8 @@ def choose_readout(fold_accuracies, rule="one-se"):
     With ``s(r) = \\frac1k \\sum_f a_{r,f}`` the probe score (:func:`probe_readouts`) and ``r_0``
     the first readout of ``fold_accuracies`` (the default, ``"max-mean-sum"`` in ``fit``):
 
-    - ``"best"``: :math:`\\hat r = \\arg\\max_r s(r)`, ties to the earlier readout;
+    - ``"best"``: :math:`\\hat r = \\arg\\max_r s(r)`, ties to the earlier readout (scores
+      compared to 12 decimals: equal accuracies in another fold order are a tie);
     - ``"one-se"``: another readout replaces ``r_0`` only if its gain exceeds one standard
       error of the paired fold differences ``\\delta_f = a_{r,f} - a_{r_0,f}`` (the same folds
       serve every readout):
@@ -158,7 +159,9 @@ def choose_readout(fold_accuracies, rule="one-se"):
         raise ValueError(f"rule must be one of {AUTO_RULES}; got {rule!r}.")
     names = list(fold_accuracies)
     acc = {r: np.asarray(a, dtype=np.float64) for r, a in fold_accuracies.items()}
-    score = {r: float(a.mean()) for r, a in acc.items()}
+    # rounded: equal accuracies summed in another fold order differ in the last bit, and the
+    # documented tie rule (the earlier readout) must not depend on it
+    score = {r: round(float(a.mean()), 12) for r, a in acc.items()}
     if rule == "best":
         return max(names, key=lambda r: (score[r], -names.index(r)))
     base = names[0]

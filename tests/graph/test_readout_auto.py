@@ -105,6 +105,11 @@ def test_one_se_rule_keeps_the_default_unless_the_paired_gain_exceeds_one_standa
     # no gain: the default, whatever the rule (ties to the earlier readout)
     assert choose_readout({"max-mean-sum": base, "words": base.copy()}, "one-se") == "max-mean-sum"
     assert choose_readout({"max-mean-sum": base, "words": base.copy()}, "best") == "max-mean-sum"
+    # equal fold accuracies in another order are a tie (their float means differ in the last bit)
+    first, later = np.array([0.3, 0.2, 0.1]), np.array([0.1, 0.2, 0.3])
+    assert later.mean() > first.mean()  # 0.6000000000000001 > 0.6
+    for rule in ("best", "one-se"):
+        assert choose_readout({"max-mean-sum": first, "words": later}, rule) == "max-mean-sum"
     with pytest.raises(ValueError, match="rule must be one of"):
         choose_readout({"max-mean-sum": base}, "median")
 
