@@ -54,6 +54,20 @@ docs/benchmarks/graph.md (2026-12-01, ``readout="auto"``)::
     python benchmarks/graph/bench_classification.py PTC_MR MUTAG --methods hg2v,wl --seed S --auto \
         --extra-readouts words                 # S = 0, 1, 2
 
+(those runs printed ``HG2V-auto`` for the argmax rule, then the estimator's). Since
+``readout="auto"`` is the default, ``--readout`` defaults to ``auto`` (the HG2V column is then
+scored by :func:`evaluate_auto`); ``--readout max-mean-sum`` gives the fixed-readout column.
+``--auto-rules best,one-se`` scores both decision rules of the probe from one probe per outer
+split (columns ``HG2V-auto[best]``, ``HG2V-auto[one-se]``). The confirmation of the one-SE rule
+(docs/benchmarks/graph.md, 2026-12-01, latest)::
+
+    python benchmarks/graph/bench_classification.py MUTAG PTC_MR --methods hg2v,wl --seed S \
+        --readout max-mean-sum --auto --auto-rules best,one-se                      # S = 0, 1
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu PROTEINS --methods hg2v,wl \
+        --max-graphs 100000 --seed S --readout max-mean-sum --auto --auto-rules best,one-se  # S = 0, 1
+    python benchmarks/graph/bench_classification.py --tu ../shared/data/tu NCI1 --methods hg2v,wl \
+        --max-graphs 100000 --seed S --readout max-mean-sum --auto --auto-rules best,one-se  # S = 0, 1
+
 The inner-CV screen of docs/benchmarks/graph.md (per configuration, the mean over the outer
 ``cv10`` folds of the best inner 5-fold accuracy) is printed by ``--select``; e.g. its MUTAG
 seed-0 lines::
@@ -318,20 +332,28 @@ def evaluate_fast(X, y, protocol, seed=0):
     return float(np.mean(accs)), float(np.std(accs))
 
 
-def evaluate_auto(Zs, y, protocol, seed=0):
+def evaluate_auto(Zs, y, protocol, seed=0, rules=None):
     """``readout="auto"`` inside the outer CV: in every outer split the readout is chosen by
-    ``sklot.graph._readout_selection.select_readout`` (the probe ``LoukasGraphEmbedder.fit``
-    runs) on the *training part only* (its embeddings and labels, ``random_state=seed``), then
-    scored like :func:`evaluate_fast`. Returns mean and std of the outer accuracy and how often
-    each readout was chosen."""
-    from sklot.graph._readout_selection import select_readout
+    the probe ``LoukasGraphEmbedder.fit`` runs (``sklot.graph._readout_selection``:
+    ``probe_readouts`` then ``choose_readout``) on the *training part only* (its embeddings and
+    labels, ``random_state=seed``), then scored like :func:`evaluate_fast`. One probe per split
+    serves every decision rule of ``rules`` (default: the estimator's, ``AUTO_RULE``). Returns
+    ``{rule: (mean, std of the outer accuracy, how often each readout was chosen)}``."""
+    from sklot.graph._readout_selection import AUTO_RULE, choose_readout, probe_readouts
 
-    accs, picks = [], {r: 0 for r in Zs}
+    rules = tuple(rules or (AUTO_RULE,))
+    accs = {rule: [] for rule in rules}
+    picks = {rule: {r: 0 for r in Zs} for rule in rules}
     for tr, te in _splits(y, y, protocol, seed):
-        best, _ = select_readout({r: Z[tr] for r, Z in Zs.items()}, y[tr], random_state=seed)
-        picks[best] += 1
-        accs.append(_fast_split_accuracy(Zs[best][tr], y[tr], Zs[best][te], y[te]))
-    return float(np.mean(accs)), float(np.std(accs)), picks
+        folds = probe_readouts({r: Z[tr] for r, Z in Zs.items()}, y[tr], random_state=seed)
+        scored = {}  # readout -> outer accuracy (rules that agree share it)
+        for rule in rules:
+            best = choose_readout(folds, rule)
+            picks[rule][best] += 1
+            if best not in scored:
+                scored[best] = _fast_split_accuracy(Zs[best][tr], y[tr], Zs[best][te], y[te])
+            accs[rule].append(scored[best])
+    return {rule: (float(np.mean(accs[rule])), float(np.std(accs[rule])), picks[rule]) for rule in rules}
 
 
 def evaluate_selected(Zs, y, protocol, seed=0):
@@ -478,6 +500,13 @@ def main():
         "(default) or every graph of the dataset (the SVM still sees only the subsample's labels)",
     )
     parser.add_argument(
+        "--auto-rules",
+        default="best",
+        help="comma-separated decision rules of the --auto probe (sklot.graph._readout_selection."
+        "choose_readout: best, one-se); one probe per outer split serves them all, one column "
+        "'HG2V-auto[rule]' each (a single 'best' keeps the column name 'HG2V-auto')",
+    )
+    parser.add_argument(
         "--extra-readouts",
         default="",
         help="comma-separated readouts also scored from the HG2V column's training (one column "
@@ -544,16 +573,18 @@ def main():
         if "hg2v" in methods and not args.select_only:
             Z, t, ep = embed({})
             if args.readout == "auto":
-                acc, std, picks = evaluate_auto(Z, y, args.protocol, seed=args.seed)
+                ((acc, std, picks),) = evaluate_auto(Z, y, args.protocol, seed=args.seed).values()
                 res["HG2V"] = (acc, std, t, ep)
                 print(f"{name}: readout='auto' picks (outer splits per readout): {picks}", flush=True)
             else:
                 res["HG2V"] = (*evaluate_fast(Z, y, args.protocol, seed=args.seed), t, ep)
             if args.auto and args.readout != "auto":
                 Za = embed({"readout": "auto"})[0]
-                acc, std, picks = evaluate_auto(Za, y, args.protocol, seed=args.seed)
-                res["HG2V-auto"] = (acc, std, t, ep)
-                print(f"{name}: HG2V-auto picks (outer splits per readout): {picks}", flush=True)
+                rules = args.auto_rules.split(",")
+                for rule, (acc, std, picks) in evaluate_auto(Za, y, args.protocol, args.seed, rules).items():
+                    col = "HG2V-auto" if rules == ["best"] else f"HG2V-auto[{rule}]"
+                    res[col] = (acc, std, t, ep)
+                    print(f"{name}: {col} picks (outer splits per readout): {picks}", flush=True)
             for r in extra:
                 Zr = embed({"readout": r})[0]
                 res[f"HG2V[{r}]"] = (*evaluate_fast(Zr, y, args.protocol, seed=args.seed), t, ep)
@@ -589,8 +620,9 @@ def main():
         for r in extra:
             if f"HG2V[{r}]" in res and "WL" in res:
                 line += f"  HG2V[{r}]/WL={res[f'HG2V[{r}]'][0] / res['WL'][0]:.3f}"
-        if "HG2V-auto" in res and "WL" in res:
-            line += f"  HG2V-auto/WL={res['HG2V-auto'][0] / res['WL'][0]:.3f}"
+        for col in [c for c in res if c.startswith("HG2V-auto")]:
+            if "WL" in res:
+                line += f"  {col}/WL={res[col][0] / res['WL'][0]:.3f}"
         if "HG2V-nested" in res and "WL" in res:
             line += f"  HG2V-nested/WL={res['HG2V-nested'][0] / res['WL'][0]:.3f}"
         if "HG2V" in res and "InfoGraph" in res:

@@ -65,7 +65,8 @@ def test_default_schedule_decays_from_1e_3_and_decreases_the_objective():
     graphs, _ = make_structure_graphs(32, kind="sbm", n_nodes=(20, 30), mean_degree=4, random_state=0)
     params = {k: v for k, v in FAST.items() if k not in ("lr", "max_epochs")}
     emb = LoukasGraphEmbedder(random_state=0, **{**params, "n_features": 32}).fit(graphs)
-    assert (emb.lr, emb.lr_schedule, emb.max_epochs, emb.readout) == (1e-3, "reference", 15, "max-mean-sum")
+    assert (emb.lr, emb.lr_schedule, emb.max_epochs, emb.readout) == (1e-3, "reference", 15, "auto")
+    assert emb.readout_ == "max-mean-sum"  # no labels: the default readout (documented rule)
     expected = [1e-3 * 1.1 ** (-50.0 * e / 15) for e in range(15)]
     np.testing.assert_allclose(emb.history_[:, "lr"], expected, rtol=1e-12)
     loss = np.asarray(emb.history_[:, "train_loss"])

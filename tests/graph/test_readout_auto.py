@@ -13,7 +13,15 @@ from sklearn.svm import SVC
 from sklot.datasets import make_structure_graphs
 from sklot.graph import LoukasGraphEmbedder
 from sklot.graph._hg2v import readout_feature_names
-from sklot.graph._readout_selection import AUTO_CANDIDATES, PROBE_C, PROBE_FOLDS, select_readout
+from sklot.graph._readout_selection import (
+    AUTO_CANDIDATES,
+    AUTO_RULE,
+    PROBE_C,
+    PROBE_FOLDS,
+    choose_readout,
+    probe_readouts,
+    select_readout,
+)
 
 FAST = dict(depth=2, n_features=8, krylov_order=2, max_epochs=2, batch_size=8, device="cpu")
 
@@ -58,6 +66,54 @@ def test_select_readout_picks_the_readout_that_carries_the_label_as_an_explicit_
     assert select_readout(same, y, random_state=3)[0] == AUTO_CANDIDATES[0]
 
 
+def test_probe_fold_accuracies_equal_grid_search_cv_split_scores_at_the_best_C():
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1], 25)
+    Z = rng.normal(size=(50, 5))
+    Z[:, 0] += 1.2 * y  # an overlapping signal: fold accuracies differ between folds and C
+    embeddings = {"max-mean-sum": Z, "words": rng.normal(size=(50, 5)) + 0.8 * y[:, None]}
+    folds = probe_readouts(embeddings, y, random_state=4)
+    cv = StratifiedKFold(PROBE_FOLDS, shuffle=True, random_state=4)
+    for r, X in embeddings.items():
+        search = GridSearchCV(make_pipeline(StandardScaler(), SVC()), {"svc__C": list(PROBE_C)}, cv=cv).fit(X, y)
+        expected = [search.cv_results_[f"split{f}_test_score"][search.best_index_] for f in range(PROBE_FOLDS)]
+        np.testing.assert_allclose(folds[r], expected, atol=1e-12)
+    # select_readout's scores are the fold means
+    _, scores = select_readout(embeddings, y, random_state=4)
+    assert scores == pytest.approx({r: a.mean() for r, a in folds.items()}, abs=1e-15)
+
+
+def test_one_se_rule_keeps_the_default_unless_the_paired_gain_exceeds_one_standard_error():
+    base = np.array([0.80, 0.70, 0.90, 0.75, 0.85])
+    steady = base + 0.02  # +0.02 on every fold: sd of the differences 0, the gain passes
+    # mean gain 0.04 but differences (+0.20, -0.10, +0.10, -0.10, +0.10): sd 0.134, SE 0.060 > 0.04
+    noisy = base + np.array([0.20, -0.10, 0.10, -0.10, 0.10])
+    assert choose_readout({"max-mean-sum": base, "words": noisy}, "best") == "words"
+    assert choose_readout({"max-mean-sum": base, "words": noisy}, "one-se") == "max-mean-sum"
+    assert choose_readout({"max-mean-sum": base, "words": steady}, "one-se") == "words"
+    # among those that pass, the best score wins, even over a larger gain that does not pass
+    three = {"max-mean-sum": base, "max-mean-sum+words": steady, "words": noisy}
+    assert choose_readout(three, "best") == "words"
+    assert choose_readout(three, "one-se") == "max-mean-sum+words"
+    # the threshold is exactly one SE of the paired differences: differences 0.03 + spread
+    # (spread of mean 0), scaled so that SE = factor * 0.03; passes for factor < 1 only
+    spread = np.array([2.0, -1.0, -1.0, 0.0, 0.0])
+    unit = 0.03 / (spread.std(ddof=1) / np.sqrt(5))
+    for factor, expected in ((0.9, "words"), (1.1, "max-mean-sum")):
+        cand = base + 0.03 + factor * unit * spread
+        assert choose_readout({"max-mean-sum": base, "words": cand}, "one-se") == expected
+    # no gain: the default, whatever the rule (ties to the earlier readout)
+    assert choose_readout({"max-mean-sum": base, "words": base.copy()}, "one-se") == "max-mean-sum"
+    assert choose_readout({"max-mean-sum": base, "words": base.copy()}, "best") == "max-mean-sum"
+    # equal fold accuracies in another order are a tie (their float means differ in the last bit)
+    first, later = np.array([0.3, 0.2, 0.1]), np.array([0.1, 0.2, 0.3])
+    assert later.mean() > first.mean()  # 0.6000000000000001 > 0.6
+    for rule in ("best", "one-se"):
+        assert choose_readout({"max-mean-sum": first, "words": later}, rule) == "max-mean-sum"
+    with pytest.raises(ValueError, match="rule must be one of"):
+        choose_readout({"max-mean-sum": base}, "median")
+
+
 def test_fit_chooses_what_an_explicit_inner_cv_on_the_training_graphs_chooses():
     graphs, y = labelled_graphs()
     train = np.arange(0, 40, 2)  # the fit sees these graphs and labels only
@@ -75,7 +131,8 @@ def test_fit_chooses_what_an_explicit_inner_cv_on_the_training_graphs_chooses():
     assert set(emb.readout_scores_) == set(AUTO_CANDIDATES)
     for r in AUTO_CANDIDATES:
         assert emb.readout_scores_[r] == pytest.approx(explicit[r], abs=1e-9)
-    assert emb.readout_ == max(AUTO_CANDIDATES, key=lambda r: (explicit[r], -AUTO_CANDIDATES.index(r)))
+    explicit_folds = probe_readouts(Zs, y_train, random_state=draw_seed(0))
+    assert emb.readout_ == choose_readout(explicit_folds, AUTO_RULE)
     # no leakage: the held-out graphs' labels cannot change the fit (only fit's data enter the probe)
     y_other = y.copy()
     y_other[1::2] = 1 - y_other[1::2]
@@ -148,3 +205,21 @@ def test_auto_in_a_pipeline_gets_y_from_the_pipeline():
     pipe.fit(graphs, y)
     assert pipe.named_steps["emb"].readout_scores_ is not None
     assert pipe.predict(graphs).shape == (30,)
+
+
+def test_fit_applies_the_one_se_rule_a_noisy_gain_keeps_the_default(monkeypatch):
+    """``fit`` decides with ``AUTO_RULE`` ("one-se"): fold accuracies where "words" has the best
+    mean but a gain within one SE of the paired differences keep "max-mean-sum" (the argmax
+    rule would take "words"); a steady gain switches."""
+    import sklot.graph._readout_selection as sel
+
+    assert AUTO_RULE == "one-se"
+    graphs, y = labelled_graphs(20)
+    base = np.array([0.80, 0.70, 0.90, 0.75, 0.85])
+    for words, expected in ((base + [0.20, -0.10, 0.10, -0.10, 0.10], "max-mean-sum"), (base + 0.02, "words")):
+        fake = {"max-mean-sum": base, "max-mean-sum+words": base - 0.05, "words": words}
+        monkeypatch.setattr(sel, "probe_readouts", lambda embeddings, y, **kw: fake)
+        emb = LoukasGraphEmbedder(readout="auto", random_state=0, **FAST).fit(graphs, y)
+        assert emb.readout_ == expected
+        assert emb.readout_scores_ == pytest.approx({r: a.mean() for r, a in fake.items()})
+        assert choose_readout(fake, "best") == "words"
