@@ -1,4 +1,4 @@
-"""BestEpochRestore: the weights of the lowest held-out criterion (the start included) are loaded at the end."""
+"""BestEpochRestore: the weights of the lowest held-out criterion (the start included) come back."""
 
 import math
 
