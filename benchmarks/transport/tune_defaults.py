@@ -72,8 +72,9 @@ def main():
                     model = LipschitzTransportMap(random_state=0, **setting).fit(X, Y)
                     errs.append(l2_uvp(model.transform(X_test), T(X_test), Y))
                     seconds = time.perf_counter() - t0
+                    best = f", best epoch {model.best_epoch_}" if hasattr(model, "best_epoch_") else ""
                     print(f"  [{kind} d={d} seed={seed} {setting}: L2-UVP {errs[-1]:.2f} (linear {lin:.2f}), "
-                          f"fit {seconds:.0f} s]", flush=True)
+                          f"fit {seconds:.0f} s{best}]", flush=True)
                 totals += np.log(np.asarray(errs) / lin)
                 count += 1
                 print(f"| {kind} | {d} | {seed} | {lin:.2f} | " + " | ".join(f"{e:.2f}" for e in errs) + " |",

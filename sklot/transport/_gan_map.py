@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.base import TorchEstimatorMixin, TwoSampleMixin
+from .._core.best_epoch import BestEpochRestore
 from .._core.init import build_module
 from .._core.random import draw_seed
 from .._core.schedules import CosineAnnealingPerStep
@@ -38,8 +39,43 @@ INIT_EPOCH_FRACTION = 0.1
 GENERATOR_ACTIVATION = "maxmin"
 CRITIC_ACTIVATION = "fullsort"
 ADAM_BETAS = (0.5, 0.9)
+# early_stopping: the per-epoch held-out criterion's history key
+VALID_KEY = "valid_sliced_w2"
 # init="residual" needs L above the linear map's norm (times this) to leave the correction some room
 RESIDUAL_MIN_RATIO = 1.0 + 1e-6
+
+
+def split_held_out(Z, fraction, seed, name):
+    """Rows of ``Z`` split at random into (training, held-out), ``round(fraction * n)`` held out.
+
+    Raises a ``ValueError`` naming the sample when either part would have fewer than 2 rows.
+    """
+    n = len(Z)
+    k = int(round(fraction * n))
+    if k < 2 or n - k < 2:
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction={fraction} of {name}: {k} of its {n} "
+            "samples, but both parts need at least 2; pass more samples, a larger validation_fraction "
+            "or early_stopping=False."
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    return Z[np.sort(order[k:])], Z[np.sort(order[:k])]
+
+
+def held_out_sliced_w2(Zs_valid, Zt_valid, device):
+    r"""The early-stopping criterion: ``net -> SW_2(G # Zs_valid, Zt_valid)`` (score's directions)."""
+    import ot
+    import torch
+
+    source = torch.as_tensor(Zs_valid, device=device)
+    target = np.asarray(Zt_valid, dtype=np.float64)
+
+    def criterion(net):
+        pushed = net.module_.generator(source).double().cpu().numpy()
+        distance = ot.sliced_wasserstein_distance(pushed, target, n_projections=SCORE_N_PROJECTIONS, seed=0)
+        return float(distance)
+
+    return criterion
 
 
 def auto_lipschitz_constant(X, Y, safety_factor=AUTO_SAFETY_FACTOR):
@@ -124,6 +160,22 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
     lr : float, default=3e-3
         Adam's initial step size, for both networks; the generator's decays to 0 by a cosine over
         the fit's steps.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of each sample (at random, before anything is fitted, the
+        linear start included), evaluate the held-out criterion
+        :math:`\mathrm{SW}_2(\hat T \# X_{\text{valid}}, Y_{\text{valid}})` (sliced W2 in
+        standardised units, :meth:`score`'s 256 directions) before the first epoch and after each
+        one, and end the fit at the weights of its lowest value
+        (:class:`~sklot._core.best_epoch.BestEpochRestore`). All ``max_epochs`` run (the game's
+        curve is not monotone: a few epochs without improvement do not mean that none will come);
+        the start counts as a candidate, so the fitted map is never worse on the held-out criterion
+        than the linear map it starts from (``init="residual"``). Not the default: the criterion
+        tracks the map error only loosely, and on validation pairs (``mixture_hard``, d = 16, pair
+        seeds 1 / 2, n = 4000) the option ended at L2-UVP 2.07 / 2.40 % against 1.97 / 2.01 %
+        without it (linear map 3.70 / 2.38 %; ``benchmarks/transport/tune_defaults.txt``).
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction of each sample held out when ``early_stopping=True`` (at least 2 rows of each,
+        and 2 left to train on, else a ``ValueError``).
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
         Seeds both networks' weights and every minibatch.
@@ -145,10 +197,17 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         One row per epoch: ``train_loss`` (generator objective; the regression error during the
         ``init="linear"`` epochs), ``w1`` (critic's KR estimate of
         :math:`W_1(T\#\mu, \nu)` in standardised units) and ``transport_cost``
-        (:math:`\frac1n\sum_i |x_i - T(x_i)|^2`, standardised units).
+        (:math:`\frac1n\sum_i |x_i - T(x_i)|^2`, standardised units); with ``early_stopping``
+        also ``valid_sliced_w2`` (the held-out criterion after the epoch).
+    validation_curve_ : ndarray of shape (n_iter_ + 1,)
+        ``early_stopping=True`` only: the held-out criterion before training (entry 0) and after
+        each epoch.
+    best_epoch_ : int
+        ``early_stopping=True`` only: index into ``validation_curve_`` of the returned map (0: the
+        starting map).
     inverse_generator_, inverse_critic_, inverse_history_ : as above, for the map from Y to X
-        Only with ``bidirectional=True``; so are ``inverse_lipschitz_constant_`` and
-        ``inverse_lipschitz_bound_``.
+        Only with ``bidirectional=True``; so are ``inverse_lipschitz_constant_``,
+        ``inverse_lipschitz_bound_`` (and ``inverse_validation_curve_``, ``inverse_best_epoch_``).
     shift_ : ndarray of shape (n_features,)
     scale_ : float
         The standardisation: :math:`T(x) = \text{shift} + s\, G((x - \text{shift}) / s)`.
@@ -182,6 +241,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "device": [str, object],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -199,6 +260,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         max_epochs=100,
         batch_size=256,
         lr=3e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
         device="auto",
         random_state=None,
         verbose=0,
@@ -212,6 +275,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -239,35 +304,61 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         check_float32_resolution(Zx, "X")
         check_float32_resolution(Zy, "Y")
         seed = draw_seed(self.random_state)
-        self.generator_, self.critic_, self.history_ = self._fit_direction(
+        self.generator_, self.critic_, self.history_, restore = self._fit_direction(
             Zx, Zy, self.lipschitz_constant_, hidden, seed
         )
         self.n_iter_ = len(self.history_)
+        self._set_validation_attributes("", restore)
         self.lipschitz_bound_ = lipschitz_bound(self.generator_)
         if self.bidirectional:
             # the map from nu to mu: the same game with the samples swapped, its own seed
             self.inverse_lipschitz_constant_ = self._resolve_constant(Y, X)
-            self.inverse_generator_, self.inverse_critic_, self.inverse_history_ = self._fit_direction(
-                Zy, Zx, self.inverse_lipschitz_constant_, hidden, seed + 7
+            inverse = self._fit_direction(
+                Zy, Zx, self.inverse_lipschitz_constant_, hidden, seed + 7, names=("Y", "X")
             )
+            self.inverse_generator_, self.inverse_critic_, self.inverse_history_, restore = inverse
             self.inverse_lipschitz_bound_ = lipschitz_bound(self.inverse_generator_)
+            self._set_validation_attributes("inverse_", restore)
         else:
             for name in ("inverse_generator_", "inverse_critic_", "inverse_history_"):
                 self.__dict__.pop(name, None)
+            self._set_validation_attributes("inverse_", None)
         return self
+
+    def _set_validation_attributes(self, prefix, restore):
+        names = (prefix + "validation_curve_", prefix + "best_epoch_")
+        if restore is None:
+            for name in names:
+                self.__dict__.pop(name, None)
+            return
+        setattr(self, names[0], np.asarray(restore.curve_, dtype=np.float64))
+        setattr(self, names[1], int(restore.best_epoch_))
 
     def _resolve_constant(self, X, Y):
         if isinstance(self.lipschitz_constant, str):  # "auto"
             return auto_lipschitz_constant(X, Y)
         return float(self.lipschitz_constant)
 
-    def _fit_direction(self, Zs, Zt, L, hidden, seed):
-        """Train the generator / critic game from standardised ``Zs`` to ``Zt``; exported float64 nets."""
+    def _fit_direction(self, Zs, Zt, L, hidden, seed, names=("X", "Y")):
+        """Train the generator / critic game from standardised ``Zs`` to ``Zt``.
+
+        Returns the exported float64 generator and critic, the history, and the
+        :class:`~sklot._core.best_epoch.BestEpochRestore` callback (None without early stopping).
+        """
         import torch
 
         d = Zs.shape[1]
 
         device = self._device()
+        callbacks = [("lr_scheduler", CosineAnnealingPerStep())]
+        restore = None
+        if self.early_stopping:
+            # held out before anything is fitted (the linear start included), so that the criterion
+            # judges every epoch, the start too, on samples none of them saw
+            Zs, Zs_valid = split_held_out(Zs, self.validation_fraction, seed, names[0])
+            Zt, Zt_valid = split_held_out(Zt, self.validation_fraction, seed + 1, names[1])
+            restore = BestEpochRestore(held_out_sliced_w2(Zs_valid, Zt_valid, device), key=VALID_KEY)
+            callbacks.append(("best_epoch", restore))
         A = b = None
         if self.init in ("linear", "residual"):
             import ot
@@ -323,7 +414,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
             n_critic=self.n_critic,
             cost_weight=self.cost_weight,
             optimizer_kwargs=dict(betas=ADAM_BETAS),
-            callbacks=[("lr_scheduler", CosineAnnealingPerStep())],
+            callbacks=callbacks,
             **init_kw,
         )
         source = torch.as_tensor(Zs, device=device)
@@ -331,7 +422,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         module = net.module_.eval()
         history = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
         generator = module.generator.exported() if residual else export(module.generator).double()
-        return generator, export(module.critic).double(), history
+        return generator, export(module.critic).double(), history, restore
 
     # -- the map -------------------------------------------------------------------------------
     def transform(self, X):

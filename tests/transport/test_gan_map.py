@@ -218,3 +218,71 @@ def test_residual_generator_starts_at_the_linear_map_and_stays_certified():
     dist = np.maximum(np.linalg.norm(X_test[i] - X_test[j], axis=1), 1e-12)
     ratio = np.linalg.norm(TX[i] - TX[j], axis=1) / dist
     assert ratio[i != j].max() <= fitted.lipschitz_bound_ * (1 + 1e-3)
+
+
+def _held_out_rows(model, X, Y, seed):
+    """The held-out rows of fit(X, Y) with early_stopping=True (the estimator's split, redone)."""
+    from sklot._core.random import draw_seed
+    from sklot.transport._gan_map import split_held_out
+
+    s = draw_seed(seed)
+    Zx = ((X - model.shift_) / model.scale_).astype(np.float32)
+    Zy = ((Y - model.shift_) / model.scale_).astype(np.float32)
+    (Zx_train, Zx_valid), (Zy_train, Zy_valid) = (
+        split_held_out(Zx, model.validation_fraction, s, "X"),
+        split_held_out(Zy, model.validation_fraction, s + 1, "Y"),
+    )
+    back = lambda Z: model.shift_ + model.scale_ * Z.astype(np.float64)  # noqa: E731
+    return back(Zx_train), back(Zy_train), back(Zx_valid), back(Zy_valid)
+
+
+@pytest.mark.parametrize("init, cost_weight", [("random", 0.1), ("residual", 3.0)])
+def test_early_stopping_restores_the_best_held_out_epoch(init, cost_weight):
+    # 4-D mixture pair, n = 400: the map ends at the epoch of least sliced W2 between T # X_valid and
+    # Y_valid (the held-out 10 %), the start (epoch 0) included. From a random network the criterion
+    # falls and a later epoch is restored; from the linear start with a cost weight of 3 the game pulls
+    # the map toward the identity and the held-out criterion only rises: the fit then ends exactly at
+    # the linear start, although its last epoch is far worse.
+    src, tgt, T = make_transport_pair("mixture", n_features=4, random_state=1)
+    X, Y = src(400, rng=0), tgt(400, rng=1)
+    kw = dict(hidden_layer_sizes=(16, 16), max_epochs=10, batch_size=64, n_critic=2, random_state=0)
+    kw.update(init=init, cost_weight=cost_weight)
+    m = LipschitzTransportMap(early_stopping=True, **kw).fit(X, Y)
+    curve = m.validation_curve_
+    assert len(curve) == m.n_iter_ + 1 == 11
+    assert [row["valid_sliced_w2"] for row in m.history_] == pytest.approx(curve[1:], rel=1e-12)
+    assert curve[m.best_epoch_] == curve.min() <= curve[0]
+    X_train, Y_train, X_valid, Y_valid = _held_out_rows(m, X, Y, 0)
+    assert len(X_valid) == len(Y_valid) == 40
+    # the criterion of the returned map, recomputed from transform (user units / scale), is the best
+    # epoch's (float64 export of the float32 network: relative agreement ~1e-6)
+    sw = ot.sliced_wasserstein_distance(m.transform(X_valid), Y_valid, n_projections=256, seed=0)
+    assert sw / m.scale_ == pytest.approx(curve.min(), rel=1e-4)
+    if init == "residual":
+        assert m.best_epoch_ == 0 and curve[-1] > 1.05 * curve[0]  # measured: 1.10 times
+        # epoch 0 is the Bures map of the training rows (the held-out ones never seen)
+        lin = ot.da.LinearTransport().fit(Xs=X_train, Xt=Y_train).transform(Xs=X_valid)
+        np.testing.assert_allclose(m.transform(X_valid), lin, atol=1e-4 * np.abs(lin).max())
+    else:
+        assert m.best_epoch_ > 0
+    no_stop = LipschitzTransportMap(early_stopping=False, **kw).fit(X, Y)
+    assert not hasattr(no_stop, "validation_curve_") and not hasattr(no_stop, "best_epoch_")
+    assert "valid_sliced_w2" not in no_stop.history_[-1]
+
+
+def test_early_stopping_needs_two_held_out_samples_a_side():
+    src, tgt, _ = make_transport_pair("gaussian", n_features=2, random_state=0)
+    X, Y = src(40, rng=0), tgt(40, rng=1)
+    m = LipschitzTransportMap(early_stopping=True, random_state=0, **FAST)
+    with pytest.raises(ValueError, match="early_stopping=True holds out .* of Y: 1 of its 10"):
+        m.fit(X, Y[:10])
+    m.set_params(validation_fraction=0.2).fit(X, Y[:10])  # 2 of 10 held out
+    assert m.best_epoch_ <= m.n_iter_
+    assert LipschitzTransportMap(early_stopping=False, random_state=0, **FAST).fit(X[:3], Y[:3]).n_iter_ == 8
+    # both directions hold out and restore (the inverse map's curve is its own)
+    both = LipschitzTransportMap(early_stopping=True, bidirectional=True, random_state=0, **FAST).fit(X, Y)
+    assert len(both.inverse_validation_curve_) == len(both.validation_curve_) == 9
+    assert both.inverse_validation_curve_[both.inverse_best_epoch_] == both.inverse_validation_curve_.min()
+    assert not np.array_equal(both.inverse_validation_curve_, both.validation_curve_)
+    both.set_params(bidirectional=False).fit(X, Y)
+    assert not hasattr(both, "inverse_validation_curve_")
