@@ -177,7 +177,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         lower worst case (0.929). Confirmation by 10-fold CV on all graphs, seeds 0-1
         (``docs/benchmarks/graph.md``): 0.967 / 0.883 / 0.997 of WL on MUTAG / PTC_MR /
         PROTEINS (fixed ``"max-mean-sum"`` 0.970 / 0.877 / 0.992; argmax rule 0.943 / 0.931 /
-        1.003), NCI1 0.955 (seed 0; fixed 0.941): below the 0.95 target on PTC_MR, where
+        1.003), NCI1 0.950 (0.955 / 0.946; fixed 0.937): below the 0.95 target on PTC_MR, where
         even the ``"words"`` readout fixed for every split reaches 0.945.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
