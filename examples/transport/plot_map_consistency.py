@@ -1,6 +1,6 @@
 r"""
 A Lipschitz OT map on a 2-D pair with a known map, and its error as the sample grows
-===================================================================================
+====================================================================================
 
 :func:`sklot.datasets.make_transport_pair` with ``kind="mixture"`` gives a source :math:`\mu` (a
 standardised 3-component Gaussian mixture) and a target :math:`\nu = \nabla\psi\#\mu` for an

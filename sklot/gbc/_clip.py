@@ -201,7 +201,7 @@ class GraphCaptionCLIP(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
         Vocabulary of the training captions (all descriptions of all vertices).
     history_ : skorch History
     n_channels_ : int
-    mean_, scale_ : ndarray of shape (n_channels_,)
+    mean_, scale_ : ndarray of shape (``n_channels_``,)
         Per-channel standardisation of the images.
 
     References

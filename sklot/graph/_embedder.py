@@ -405,7 +405,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        embeddings : ndarray of shape (n_graphs, n_features_out_)
+        embeddings : ndarray of shape (n_graphs, ``n_features_out_``)
         """
         from collections import ChainMap
 
@@ -432,7 +432,7 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        feature_names_out : ndarray of str, shape (n_features_out_,)
+        feature_names_out : ndarray of str, shape (``n_features_out_``,)
         """
         import numpy as np
 

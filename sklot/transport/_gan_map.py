@@ -199,7 +199,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         :math:`W_1(T\#\mu, \nu)` in standardised units) and ``transport_cost``
         (:math:`\frac1n\sum_i |x_i - T(x_i)|^2`, standardised units); with ``early_stopping``
         also ``valid_sliced_w2`` (the held-out criterion after the epoch).
-    validation_curve_ : ndarray of shape (n_iter_ + 1,)
+    validation_curve_ : ndarray of shape (``n_iter_`` + 1,)
         ``early_stopping=True`` only: the held-out criterion before training (entry 0) and after
         each epoch.
     best_epoch_ : int
