@@ -45,7 +45,7 @@ VALID_KEY = "valid_sliced_w2"
 # displacement (standardised units): the cost term's pull 2 epsilon |T(x) - x| at that displacement stays at
 # most AUTO_COST_PULL times the largest gradient a 1-Lipschitz critic can oppose to it
 AUTO_COST_WEIGHT = 0.1
-AUTO_COST_PULL = 0.5
+AUTO_COST_PULL = 0.75
 # init="residual" needs L above the linear map's norm (times this) to leave the correction some room
 RESIDUAL_MIN_RATIO = 1.0 + 1e-6
 
@@ -104,14 +104,14 @@ def auto_cost_weight(Zs, A, b, base=AUTO_COST_WEIGHT, pull=AUTO_COST_PULL):
 
     :math:`r = (\frac1n \sum_i |x_i A + b - x_i|^2)^{1/2}` is the RMS displacement of the linear
     (Bures) map ``(A, b)`` on the (standardised) source sample ``Zs``, :math:`\varepsilon_0` =
-    ``base`` (0.1) and :math:`\kappa` = ``pull`` (1/2). Why: at a stationary point of the generator's
+    ``base`` (0.1) and :math:`\kappa` = ``pull`` (3/4). Why: at a stationary point of the generator's
     objective :math:`\widehat W_1(T\#\mu_n, \nu_m) + \varepsilon \frac1n\sum_i |x_i - T(x_i)|^2`
     each point's gradient balances, :math:`\nabla f(T(x_i)) = 2\varepsilon\,(T(x_i) - x_i)`, and a
     1-Lipschitz critic has :math:`|\nabla f| \le 1`: no map displacing a point by more than
     :math:`1 / (2\varepsilon)` can be stationary, and the game contracts the map toward the identity
     once the target map's displacements approach that limit. The cap keeps the cost term's pull at
     the linear map's RMS displacement at most :math:`\kappa` times the critic's largest gradient;
-    where :math:`r \le \kappa / (2 \varepsilon_0)` = 2.5 it is :math:`\varepsilon_0` itself.
+    where :math:`r \le \kappa / (2 \varepsilon_0)` = 3.75 it is :math:`\varepsilon_0` itself.
     """
     Zs = np.asarray(Zs, np.float64)
     displacement = Zs @ np.asarray(A, np.float64) + np.asarray(b, np.float64) - Zs
@@ -156,8 +156,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         Widths of the hidden layers of the generator and of the critic (even, for MaxMin).
     cost_weight : float >= 0 or "auto", default="auto"
         :math:`\varepsilon`. ``"auto"`` (:func:`auto_cost_weight`):
-        :math:`\min(0.1, 1 / (4 r))` with :math:`r` the RMS displacement of the linear (Bures) map
-        on the standardised source sample, i.e. 0.1 unless the map moves points by more than 2.5
+        :math:`\min(0.1, 3 / (8 r))` with :math:`r` the RMS displacement of the linear (Bures) map
+        on the standardised source sample, i.e. 0.1 unless the map moves points by more than 3.75
         standardised units on average. Why: at a stationary point of the generator's objective each
         point's gradient balances, :math:`\nabla f(T(x_i)) = 2\varepsilon (T(x_i) - x_i)`, and the
         critic is 1-Lipschitz, so no point can move by more than :math:`1 / (2\varepsilon)`; where the
@@ -165,7 +165,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         (16-D ``mixture_hard`` pairs: with 0.1 the map ended above the linear map on 3 of 10 validation
         pairs, those whose exact map moves the most points by more than 5; with ``"auto"`` below it
         on all 10; ``benchmarks/transport/tune_defaults.txt``). The cap keeps the cost term's pull at
-        the displacement :math:`r` at most half the largest gradient the critic can oppose to it.
+        the displacement :math:`r` at most 3/4 of the largest gradient the critic can oppose to it.
     n_critic : int, default=5
         Critic steps per generator step.
     init : {"residual", "linear", "random"}, default="residual"
