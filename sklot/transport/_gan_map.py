@@ -108,10 +108,25 @@ def auto_cost_weight(Zs, A, b, base=AUTO_COST_WEIGHT, pull=AUTO_COST_PULL):
     objective :math:`\widehat W_1(T\#\mu_n, \nu_m) + \varepsilon \frac1n\sum_i |x_i - T(x_i)|^2`
     each point's gradient balances, :math:`\nabla f(T(x_i)) = 2\varepsilon\,(T(x_i) - x_i)`, and a
     1-Lipschitz critic has :math:`|\nabla f| \le 1`: no map displacing a point by more than
-    :math:`1 / (2\varepsilon)` can be stationary, and the game contracts the map toward the identity
-    once the target map's displacements approach that limit. The cap keeps the cost term's pull at
+    :math:`1 / (2\varepsilon)` can be stationary (exactly so for a generator free to move each point;
+    a network's stationarity averages these conditions), and the game contracts the map toward the
+    identity once the target map's displacements approach that limit. The cap keeps the cost term's pull at
     the linear map's RMS displacement at most :math:`\kappa` times the critic's largest gradient;
     where :math:`r \le \kappa / (2 \varepsilon_0)` = 3.75 it is :math:`\varepsilon_0` itself.
+
+    Parameters
+    ----------
+    Zs : array-like of shape (n, d)
+        The source sample, in the estimator's standardised units.
+    A : array-like of shape (d, d)
+    b : array-like of shape (d,)
+        The linear map :math:`x \mapsto x A + b`.
+    base : float, default=0.1
+    pull : float, default=0.75
+
+    Returns
+    -------
+    float
     """
     Zs = np.asarray(Zs, np.float64)
     displacement = Zs @ np.asarray(A, np.float64) + np.asarray(b, np.float64) - Zs

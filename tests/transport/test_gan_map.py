@@ -171,6 +171,9 @@ def test_bad_input_is_a_clear_error(gaussian_2d):
         m.fit(np.ones((5, 2)), np.ones((5, 2)))
     with pytest.raises(ValueError, match="lipschitz_constant"):
         LipschitzTransportMap(lipschitz_constant=-1.0).fit(X, Y)
+    for weight in (-0.1, "automatic"):
+        with pytest.raises(ValueError, match="cost_weight"):
+            LipschitzTransportMap(cost_weight=weight).fit(X, Y)
     fitted = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
     with pytest.raises(ValueError, match="features"):
         fitted.transform(np.hstack([X, X]))
