@@ -15,7 +15,12 @@ The committed tune_defaults.txt holds three restricted runs of it (their command
 on the mixture pair at d = 8 and 16 the default cost_weight=0.1 is the best of 0.03 / 0.1 / 0.3, and
 still above the linear map there. The fourth run chose ``init="residual"`` (the generator is the linear
 map plus a gated Lipschitz correction, starting exactly at the linear map): mixture d = 8 / 16
-0.47 / 0.76 % against 0.98 / 1.57 % with ``init="linear"`` (linear map 0.72 / 0.83 %).
+0.47 / 0.76 % against 0.98 / 1.57 % with ``init="linear"`` (linear map 0.72 / 0.83 %). The last runs chose
+``cost_weight="auto"`` (min(0.1, 3 / (8 r)), r the linear map's RMS displacement) on ``mixture_hard``
+at d = 16, pair seeds 1-10: below the linear map on 10 of 10 pairs, against 7 of 10 with cost_weight=0.1:
+
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/transport/tune_defaults.py \\
+        --pair-seeds 1 2 3 4 5 6 7 8 9 10 --kinds mixture_hard --dims 16 --grid "cost_weight='auto'"
 
 Quick run (a few minutes): ``--quick`` (d = 4, n = 1000, one pair seed).
 """

@@ -21,7 +21,7 @@ from ..lipschitz._lipschitz_bound import lipschitz_bound
 from ..lipschitz._validation import check_layer_sizes
 from ._gan_net import GeneratorCritic, ResidualMap, TransportGANNet
 
-__all__ = ["LipschitzTransportMap", "auto_lipschitz_constant"]
+__all__ = ["LipschitzTransportMap", "auto_cost_weight", "auto_lipschitz_constant"]
 
 # "auto": the linear (Bures) map's operator norm times this factor, so that a map steeper than its
 # best linear fit in places (a non-Gaussian pair) still lies in the generator class
@@ -41,6 +41,11 @@ CRITIC_ACTIVATION = "fullsort"
 ADAM_BETAS = (0.5, 0.9)
 # early_stopping: the per-epoch held-out criterion's history key
 VALID_KEY = "valid_sliced_w2"
+# cost_weight="auto": epsilon = min(AUTO_COST_WEIGHT, AUTO_COST_PULL / (2 r)), r the linear map's RMS
+# displacement (standardised units): the cost term's pull 2 epsilon |T(x) - x| at that displacement stays at
+# most AUTO_COST_PULL times the largest gradient a 1-Lipschitz critic can oppose to it
+AUTO_COST_WEIGHT = 0.1
+AUTO_COST_PULL = 0.75
 # init="residual" needs L above the linear map's norm (times this) to leave the correction some room
 RESIDUAL_MIN_RATIO = 1.0 + 1e-6
 
@@ -94,6 +99,43 @@ def auto_lipschitz_constant(X, Y, safety_factor=AUTO_SAFETY_FACTOR):
     return float(safety_factor * np.linalg.norm(np.asarray(A), ord=2))
 
 
+def auto_cost_weight(Zs, A, b, base=AUTO_COST_WEIGHT, pull=AUTO_COST_PULL):
+    r"""The cost weight of ``cost_weight="auto"``: :math:`\min(\varepsilon_0, \kappa / (2 r))`.
+
+    :math:`r = (\frac1n \sum_i |x_i A + b - x_i|^2)^{1/2}` is the RMS displacement of the linear
+    (Bures) map ``(A, b)`` on the (standardised) source sample ``Zs``, :math:`\varepsilon_0` =
+    ``base`` (0.1) and :math:`\kappa` = ``pull`` (3/4). Why: at a stationary point of the generator's
+    objective :math:`\widehat W_1(T\#\mu_n, \nu_m) + \varepsilon \frac1n\sum_i |x_i - T(x_i)|^2`
+    each point's gradient balances, :math:`\nabla f(T(x_i)) = 2\varepsilon\,(T(x_i) - x_i)`, and a
+    1-Lipschitz critic has :math:`|\nabla f| \le 1`: no map displacing a point by more than
+    :math:`1 / (2\varepsilon)` can be stationary (exactly so for a generator free to move each point;
+    a network's stationarity averages these conditions), and the game contracts the map toward the
+    identity once the target map's displacements approach that limit. The cap keeps the cost term's pull at
+    the linear map's RMS displacement at most :math:`\kappa` times the critic's largest gradient;
+    where :math:`r \le \kappa / (2 \varepsilon_0)` = 3.75 it is :math:`\varepsilon_0` itself.
+
+    Parameters
+    ----------
+    Zs : array-like of shape (n, d)
+        The source sample, in the estimator's standardised units.
+    A : array-like of shape (d, d)
+    b : array-like of shape (d,)
+        The linear map :math:`x \mapsto x A + b`.
+    base : float, default=0.1
+    pull : float, default=0.75
+
+    Returns
+    -------
+    float
+    """
+    Zs = np.asarray(Zs, np.float64)
+    displacement = Zs @ np.asarray(A, np.float64) + np.asarray(b, np.float64) - Zs
+    rms = float(np.sqrt(np.mean(np.sum(displacement**2, axis=1))))
+    if rms * base <= pull / 2:
+        return float(base)
+    return float(pull / (2 * rms))
+
+
 class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     r"""Optimal transport map between two samples, estimated by a GAN with Lipschitz networks.
 
@@ -127,8 +169,18 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         (:func:`auto_lipschitz_constant`).
     hidden_layer_sizes : tuple of int, default=(64, 64)
         Widths of the hidden layers of the generator and of the critic (even, for MaxMin).
-    cost_weight : float >= 0, default=0.1
-        :math:`\varepsilon`.
+    cost_weight : float >= 0 or "auto", default="auto"
+        :math:`\varepsilon`. ``"auto"`` (:func:`auto_cost_weight`):
+        :math:`\min(0.1, 3 / (8 r))` with :math:`r` the RMS displacement of the linear (Bures) map
+        on the standardised source sample, i.e. 0.1 unless the map moves points by more than 3.75
+        standardised units on average. Why: at a stationary point of the generator's objective each
+        point's gradient balances, :math:`\nabla f(T(x_i)) = 2\varepsilon (T(x_i) - x_i)`, and the
+        critic is 1-Lipschitz, so no point can move by more than :math:`1 / (2\varepsilon)`; where the
+        target map's displacements approach that limit the game contracts the map toward the identity
+        (16-D ``mixture_hard`` pairs: with 0.1 the map ended above the linear map on 3 of 10 validation
+        pairs, those whose exact map moves the most points by more than 5; with ``"auto"`` below it
+        on all 10; ``benchmarks/transport/tune_defaults.txt``). The cap keeps the cost term's pull at
+        the displacement :math:`r` at most 3/4 of the largest gradient the critic can oppose to it.
     n_critic : int, default=5
         Critic steps per generator step.
     init : {"residual", "linear", "random"}, default="residual"
@@ -171,8 +223,9 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         the start counts as a candidate, so the fitted map is never worse on the held-out criterion
         than the linear map it starts from (``init="residual"``). Not the default: the criterion
         tracks the map error only loosely, and on validation pairs (``mixture_hard``, d = 16, pair
-        seeds 1 / 2, n = 4000) the option ended at L2-UVP 2.07 / 2.40 % against 1.97 / 2.01 %
-        without it (linear map 3.70 / 2.38 %; ``benchmarks/transport/tune_defaults.txt``).
+        seeds 1 / 2, n = 4000) the option (with ``cost_weight=0.1``) ended at L2-UVP 2.07 / 2.40 %
+        against 1.97 / 2.01 % without it (linear map 3.70 / 2.38 %;
+        ``benchmarks/transport/tune_defaults.txt``).
     validation_fraction : float in (0, 1), default=0.1
         Fraction of each sample held out when ``early_stopping=True`` (at least 2 rows of each,
         and 2 left to train on, else a ``ValueError``).
@@ -190,6 +243,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         The fitted critic (standardised units), exported, float64.
     lipschitz_constant_ : float
         The :math:`L` used (``"auto"`` resolved).
+    cost_weight_ : float
+        The :math:`\varepsilon` used (``"auto"`` resolved).
     lipschitz_bound_ : float
         Certified Lipschitz bound of :meth:`transform`: the product of the exact spectral norms of
         the generator's layers (never above ``lipschitz_constant_`` beyond float rounding).
@@ -207,7 +262,8 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         starting map).
     inverse_generator_, inverse_critic_, inverse_history_ : as above, for the map from Y to X
         Only with ``bidirectional=True``; so are ``inverse_lipschitz_constant_``,
-        ``inverse_lipschitz_bound_`` (and ``inverse_validation_curve_``, ``inverse_best_epoch_``).
+        ``inverse_cost_weight_``, ``inverse_lipschitz_bound_`` (and ``inverse_validation_curve_``,
+        ``inverse_best_epoch_``).
     shift_ : ndarray of shape (n_features,)
     scale_ : float
         The standardisation: :math:`T(x) = \text{shift} + s\, G((x - \text{shift}) / s)`.
@@ -234,7 +290,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
     _parameter_constraints = {
         "lipschitz_constant": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "hidden_layer_sizes": ["array-like"],
-        "cost_weight": [Interval(Real, 0, None, closed="left")],
+        "cost_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"residual", "linear", "random"})],
         "bidirectional": ["boolean"],
@@ -253,7 +309,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         *,
         lipschitz_constant="auto",
         hidden_layer_sizes=(64, 64),
-        cost_weight=0.1,
+        cost_weight="auto",
         n_critic=5,
         init="residual",
         bidirectional=False,
@@ -304,7 +360,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         check_float32_resolution(Zx, "X")
         check_float32_resolution(Zy, "Y")
         seed = draw_seed(self.random_state)
-        self.generator_, self.critic_, self.history_, restore = self._fit_direction(
+        self.generator_, self.critic_, self.history_, restore, self.cost_weight_ = self._fit_direction(
             Zx, Zy, self.lipschitz_constant_, hidden, seed
         )
         self.n_iter_ = len(self.history_)
@@ -316,11 +372,12 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
             inverse = self._fit_direction(
                 Zy, Zx, self.inverse_lipschitz_constant_, hidden, seed + 7, names=("Y", "X")
             )
-            self.inverse_generator_, self.inverse_critic_, self.inverse_history_, restore = inverse
+            self.inverse_generator_, self.inverse_critic_, self.inverse_history_, restore = inverse[:4]
+            self.inverse_cost_weight_ = inverse[4]
             self.inverse_lipschitz_bound_ = lipschitz_bound(self.inverse_generator_)
             self._set_validation_attributes("inverse_", restore)
         else:
-            for name in ("inverse_generator_", "inverse_critic_", "inverse_history_"):
+            for name in ("inverse_generator_", "inverse_critic_", "inverse_history_", "inverse_cost_weight_"):
                 self.__dict__.pop(name, None)
             self._set_validation_attributes("inverse_", None)
         return self
@@ -339,11 +396,18 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
             return auto_lipschitz_constant(X, Y)
         return float(self.lipschitz_constant)
 
+    def _resolve_cost_weight(self, Zs, A, b):
+        """``cost_weight``, ``"auto"`` resolved on the linear map ``(A, b)`` of the standardised ``Zs``."""
+        if self.cost_weight != "auto":
+            return float(self.cost_weight)
+        return auto_cost_weight(Zs, A, b)
+
     def _fit_direction(self, Zs, Zt, L, hidden, seed, names=("X", "Y")):
         """Train the generator / critic game from standardised ``Zs`` to ``Zt``.
 
-        Returns the exported float64 generator and critic, the history, and the
-        :class:`~sklot._core.best_epoch.BestEpochRestore` callback (None without early stopping).
+        Returns the exported float64 generator and critic, the history, the
+        :class:`~sklot._core.best_epoch.BestEpochRestore` callback (None without early stopping) and
+        the cost weight used.
         """
         import torch
 
@@ -360,7 +424,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
             restore = BestEpochRestore(held_out_sliced_w2(Zs_valid, Zt_valid, device), key=VALID_KEY)
             callbacks.append(("best_epoch", restore))
         A = b = None
-        if self.init in ("linear", "residual"):
+        if self.init in ("linear", "residual") or self.cost_weight == "auto":
             import ot
 
             A, b = (
@@ -369,6 +433,9 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
                     Zs.astype(np.float64), Zt.astype(np.float64)
                 )
             )
+        cost_weight = self._resolve_cost_weight(Zs, A, b)
+        if self.init == "random":
+            A = b = None
         # residual: T = linear map + a correction of constant L - ||A||_2 (certified: the sum of both);
         # a constant not above the linear map's norm leaves no room for it: the plain generator then
         residual = self.init == "residual" and L > RESIDUAL_MIN_RATIO * float(np.linalg.norm(A, ord=2))
@@ -412,7 +479,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
             verbose=self.verbose,
             net_class=TransportGANNet,
             n_critic=self.n_critic,
-            cost_weight=self.cost_weight,
+            cost_weight=cost_weight,
             optimizer_kwargs=dict(betas=ADAM_BETAS),
             callbacks=callbacks,
             **init_kw,
@@ -422,7 +489,7 @@ class LipschitzTransportMap(TwoSampleMixin, TorchEstimatorMixin, TransformerMixi
         module = net.module_.eval()
         history = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
         generator = module.generator.exported() if residual else export(module.generator).double()
-        return generator, export(module.critic).double(), history, restore
+        return generator, export(module.critic).double(), history, restore, cost_weight
 
     # -- the map -------------------------------------------------------------------------------
     def transform(self, X):

@@ -7,7 +7,7 @@ import torch
 
 from sklot import LipschitzTransportMap
 from sklot.datasets import make_transport_pair
-from sklot.transport import auto_lipschitz_constant, l2_uvp
+from sklot.transport import auto_cost_weight, auto_lipschitz_constant, l2_uvp
 
 # L2-UVP bound on the 2-D Gaussian pair (n = 500 per side), 3x the error measured with seed 0
 UVP_BOUND = 2.5
@@ -53,6 +53,49 @@ def test_auto_constant_is_the_safety_factor_times_the_bures_norm(gaussian_2d):
     assert auto_lipschitz_constant(X, Y) == pytest.approx(exact, rel=0.1)
     m = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
     assert m.lipschitz_constant_ == auto_lipschitz_constant(X, Y)
+
+
+def test_auto_cost_weight_closed_form_and_unchanged_below_the_cap(gaussian_2d):
+    # translation by c: the linear map is (I, c), its RMS displacement |c|; "auto" = min(0.1, 3 / (8 |c|))
+    Z = np.random.default_rng(0).normal(size=(300, 5))
+    for norm in (1.0, 3.75, 5.0, 8.0):
+        c = np.full(5, norm / np.sqrt(5))
+        assert auto_cost_weight(Z, np.eye(5), c) == pytest.approx(min(0.1, 3 / (8 * norm)), rel=1e-12)
+    assert auto_cost_weight(Z, np.eye(5), np.full(5, 1.0 / np.sqrt(5))) == 0.1  # exactly the base weight
+    # the fit resolves it on its standardised samples and the Bures map between them
+    X, Y, X_test, _, _ = gaussian_2d
+    m = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
+    Zx, Zy = (X - m.shift_) / m.scale_, (Y - m.shift_) / m.scale_
+    A, b = ot.gaussian.empirical_bures_wasserstein_mapping(Zx, Zy)
+    assert m.cost_weight_ == pytest.approx(auto_cost_weight(Zx, A, b), rel=1e-5)
+    # this pair moves points little (RMS displacement under 3.75 standardised units): "auto" is 0.1 and the
+    # fit is the one of cost_weight=0.1, bit for bit
+    assert m.cost_weight_ == 0.1
+    fixed = LipschitzTransportMap(cost_weight=0.1, random_state=0, **FAST).fit(X, Y)
+    np.testing.assert_array_equal(m.transform(X_test), fixed.transform(X_test))
+
+
+def test_auto_cost_weight_contracts_a_large_displacement_less():
+    # 16-D translation by c (the exact map; the linear start is it up to sampling error), |c| = 6.7
+    # standardised units. At a stationary point of W1 + eps * cost, grad f(T(x)) = 2 eps (T(x) - x) with
+    # |grad f| <= 1: with eps = 0.1 no point can move by more than 5, and the game shrinks the map toward
+    # the identity (measured: mean displacement along c 0.915 / 0.911 / 0.911 of |c| for seeds 0 / 1 / 2,
+    # RMS error 1.20 / 1.23 / 1.22); "auto" (eps = 3 / (8 |c|) = 0.056, limit 8.9) shrinks it less
+    # (0.952 / 0.947 / 0.948, RMS error 0.85 / 0.94 / 0.86).
+    rng = np.random.default_rng(0)
+    c = np.full(16, 3.0)
+    X, Y, X_test = rng.normal(size=(512, 16)), rng.normal(size=(512, 16)) + c, rng.normal(size=(2000, 16))
+    kw = dict(hidden_layer_sizes=(32, 32), max_epochs=30, batch_size=128, n_critic=2, random_state=0)
+    shrink, error = {}, {}
+    for weight in (0.1, "auto"):
+        m = LipschitzTransportMap(cost_weight=weight, **kw).fit(X, Y)
+        disp = m.transform(X_test) - X_test
+        shrink[weight] = float(np.mean(disp @ c) / (c @ c))
+        error[weight] = float(np.sqrt(np.mean(np.sum((disp - c) ** 2, axis=1))))
+        if weight == "auto":
+            assert m.cost_weight_ == pytest.approx(3 / (8 * np.linalg.norm(c) / m.scale_), rel=0.05)
+    assert shrink[0.1] < 0.93 < shrink["auto"] <= 1.02
+    assert error["auto"] < 0.85 * error[0.1]
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +171,9 @@ def test_bad_input_is_a_clear_error(gaussian_2d):
         m.fit(np.ones((5, 2)), np.ones((5, 2)))
     with pytest.raises(ValueError, match="lipschitz_constant"):
         LipschitzTransportMap(lipschitz_constant=-1.0).fit(X, Y)
+    for weight in (-0.1, "automatic"):
+        with pytest.raises(ValueError, match="cost_weight"):
+            LipschitzTransportMap(cost_weight=weight).fit(X, Y)
     fitted = LipschitzTransportMap(random_state=0, **FAST).fit(X, Y)
     with pytest.raises(ValueError, match="features"):
         fitted.transform(np.hstack([X, X]))
@@ -138,7 +184,8 @@ def test_cost_term_selects_the_monge_map(gaussian_2d, fitted_2d):
     # a Gaussian pair is pushed onto by many maps (T* composed with any rotation of the whitened
     # source): without the cost term the game stops at one of them. From a random start (init="random",
     # so that the linear warm start does not hand the game the answer), measured L2-UVP with
-    # cost_weight=0: 351 / 33 / 21 % (seeds 0 / 1 / 2) against 0.83 / 0.96 / 1.32 % with cost_weight=0.1.
+    # cost_weight=0: 351 / 33 / 21 % (seeds 0 / 1 / 2) against 0.83 / 0.96 / 1.32 % with cost_weight=0.1
+    # (the default "auto" is 0.1 on this pair).
     X, Y, X_test, T, _ = gaussian_2d
     params = {**fitted_2d.get_params(), "init": "random"}
     with_cost = LipschitzTransportMap(**params).fit(X, Y)
