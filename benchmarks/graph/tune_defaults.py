@@ -197,15 +197,18 @@ def tune_dataset(name, args, base, configs, readouts):
     return name, lines, per
 
 
-def choose_ptc(ratios, base, datasets, target="PTC_MR", slack=0.01, margin=0.01):
+def choose_ptc(ratios, base, datasets, target="PTC_MR", slack=0.01, margin=0.01, baseline=None):
     """Rule of the fourth round (issue 19 item 2), fixed before its run: the baseline is the
     current default (the default configuration, ``auto-1se``). A candidate must be usable as a
     default (an ``auto-1se`` variant, any configuration) and lose at most ``slack`` of ratio to WL
     against the baseline on every other dataset; among those, the largest ``target`` ratio wins
     (ties within 0.002: the larger mean ratio), and it replaces the baseline only if its
-    ``target`` ratio exceeds the baseline's by at least ``margin``."""
-    cname0 = f"lr={base['lr']:g},{base['lr_schedule']},epochs={base['epochs']}"
-    b = ratios[(cname0, "auto-1se")]
+    ``target`` ratio exceeds the baseline's by at least ``margin``. ``baseline``: the key
+    ``(configuration name, readout)`` of the baseline (default: the default configuration's
+    ``auto-1se``). Returns the chosen key."""
+    if baseline is None:
+        baseline = (f"lr={base['lr']:g},{base['lr_schedule']},epochs={base['epochs']}", "auto-1se")
+    b = ratios[baseline]
     ok = []
     for (cname, r), per in ratios.items():
         if not auto_variant(r) or auto_variant(r)[0] != "one-se":
@@ -220,9 +223,10 @@ def choose_ptc(ratios, base, datasets, target="PTC_MR", slack=0.01, margin=0.01)
     )
     if best[0] >= b[target] + margin:
         print(f"chosen (largest {target} ratio, >= baseline + {margin}): {best[2]} readout={best[3]}")
-    else:
-        print(f"chosen: the baseline {cname0} readout=auto-1se (best eligible {best[2]} {best[3]} "
-              f"{target} {best[0]:.3f} < baseline {b[target]:.3f} + {margin})")
+        return best[2], best[3]
+    print(f"chosen: the baseline {baseline[0]} readout={baseline[1]} (best eligible {best[2]} {best[3]} "
+          f"{target} {best[0]:.3f} < baseline {b[target]:.3f} + {margin})")
+    return baseline
 
 
 def main():
