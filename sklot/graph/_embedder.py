@@ -106,10 +106,11 @@ class LoukasGraphEmbedder(TorchEstimatorMixin, TransformerMixin, BaseEstimator):
     depth : int, default=3
         Number of coarsening levels (pyramids that stop early are padded with
         identity levels).
-    n_features : int, default=64
-        Width of the node and supernode embeddings. 64 (128 until issue 19's fourth round, the
-        paper's grid is {128, 256}) was chosen with the ``"auto"`` candidates below among
-        {32, 64, 128} on validation data only (``benchmarks/graph/results/round4/val.out``).
+    n_features : int, default=128
+        Width of the node and supernode embeddings (the paper's grid: {128, 256}). 64 and 32
+        were tried on validation data in issue 19's fourth round: 64 lost MUTAG (ratio to WL
+        0.998 vs 1.007, validation seeds 100-102), 32 lost PTC_MR
+        (``benchmarks/graph/results/round4/``).
     gnn : {"krylov", "gcn"}, default="krylov"
         Truncated Krylov block ``tanh(W [X, AX, ..., A^{h-1}X] + b)`` or GCN.
     krylov_order : int, default=4
@@ -252,7 +253,7 @@ default="auto"
         self,
         *,
         depth=3,
-        n_features=64,
+        n_features=128,
         gnn="krylov",
         krylov_order=4,
         n_eigenvectors=6,
