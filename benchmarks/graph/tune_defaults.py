@@ -43,6 +43,20 @@ run that made ``readout="auto"`` with that rule the default (output
         --seed 100 --max-graphs 600 --n-jobs 1 --configs "lr+lr_schedule+epochs=1e-3+reference+15" \\
         --readouts max-mean-sum,max-mean-sum+words,words,auto,auto-1se,concat
 
+The fourth round (issue 19 item 2, 2026-12-02): transforms of the ``words`` embedding
+(``derive_words``) and widths, as ``auto-1se[W]`` probes, chosen by ``--rule ptc``
+(:func:`choose_ptc`; ``benchmarks/graph/results/round4/val_cmd.sh``, output ``val.out``), then the
+same rule on three validation seeds (``val2_cmd.sh``, ``aggregate_validation.py``)::
+
+    PYTHONPATH=. OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+    python benchmarks/graph/tune_defaults.py --tu ../shared/data/tu PTC_MR MUTAG PROTEINS NCI1 \
+        --seed 100 --max-graphs 600 --n-jobs 1 --rule ptc \
+        --configs "lr+lr_schedule+epochs+features=1e-3+reference+15+128,1e-3+reference+15+64,\
+1e-3+reference+15+32" --readouts "auto-1se,auto-1se[words-l0],auto-1se[words-ssqrt],\
+auto-1se[words-l2],words,words-l0,words-ssqrt,words-l2"
+
+(``val_cmd.sh`` holds it as run.)
+
 ``--quick`` (a few minutes): MUTAG only, 10 epochs, two configurations.
 """
 
