@@ -478,7 +478,7 @@ def main():
     )
     parser.add_argument(
         "--readout",
-        choices=["auto", "max-mean-sum", "max-mean", "max-mean-sum+words", "words"],
+        choices=["auto", "max-mean-sum", "max-mean", "max-mean-sum+words", "words", "words-level0"],
         default=defaults["readout"],
         help="'auto': in every outer split the readout is chosen on the training part only by the "
         "probe of LoukasGraphEmbedder(readout='auto').fit (evaluate_auto)",

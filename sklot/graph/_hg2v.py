@@ -17,6 +17,7 @@ READOUTS = {
     "max-mean-sum": ("max", "mean", "sum"),
     "max-mean-sum+words": ("max", "mean", "sum"),
     "words": (),
+    "words-level0": (),
 }
 #: Reductions over each graph's nodes of every level's words, appended after the context blocks.
 WORD_READOUTS = {
@@ -24,7 +25,15 @@ WORD_READOUTS = {
     "max-mean-sum": (),
     "max-mean-sum+words": ("max", "mean"),
     "words": ("max", "mean", "sum"),
+    "words-level0": ("max", "mean", "sum"),
 }
+#: Readouts whose words are taken at the first levels only (``{readout: number of levels}``;
+#: the others read the words of every level).
+WORD_LEVELS = {"words-level0": 1}
+
+
+def _word_levels(readout, depth):
+    return min(WORD_LEVELS.get(readout, depth), depth)
 
 
 def _check_readout(readout):
@@ -36,7 +45,8 @@ def _check_readout(readout):
 def readout_width(readout, depth, n_features):
     """Number of columns of the graph embedding for a readout."""
     _check_readout(readout)
-    return (len(READOUTS[readout]) + len(WORD_READOUTS[readout])) * depth * n_features
+    n_blocks = len(READOUTS[readout]) * depth + len(WORD_READOUTS[readout]) * _word_levels(readout, depth)
+    return n_blocks * n_features
 
 
 def readout_feature_names(readout, depth, n_features):
@@ -51,7 +61,7 @@ def readout_feature_names(readout, depth, n_features):
     for level in range(depth):
         for reduce in READOUTS[readout]:
             names += [f"level{level + 1}_contexts_{reduce}_{j}" for j in range(n_features)]
-    for level in range(depth):
+    for level in range(_word_levels(readout, depth)):
         for reduce in WORD_READOUTS[readout]:
             names += [f"level{level}_words_{reduce}_{j}" for j in range(n_features)]
     return names
@@ -102,6 +112,10 @@ class HG2VModule(nn.Module):
     ``readout="words"`` keeps the words only: their max, mean and sum over the graph's
     level-``l`` nodes, per level (not in the paper; at level 0 a soft, learnt analogue of the
     Weisfeiler-Lehman label counts, at levels >= 1 the same over the coarse graphs).
+    ``readout="words-level0"`` keeps the level-0 block of ``"words"`` only: the max, mean and
+    sum of ``V_0`` over the input graph's nodes (``3 * n_features`` columns; each word sees
+    the ``h - 1``-hop neighbourhood of its node through the Krylov block, the analogue of
+    ``h - 1`` WL iterations, and none of the coarse graphs).
 
     Parameters
     ----------
@@ -110,7 +124,7 @@ class HG2VModule(nn.Module):
     depth : int
     gnn : {"krylov", "gcn"}
     krylov_order : int
-    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words", "words"}
+    readout : {"max-mean-sum", "max-mean", "max-mean-sum+words", "words", "words-level0"}
 
     Shapes
     ------
@@ -168,7 +182,7 @@ class HG2VModule(nn.Module):
             for l, (_, contexts, _) in enumerate(levels):
                 for reduce in READOUTS[readout]:
                     parts.append(scatter(contexts, graph_of[l + 1], dim=0, dim_size=n_graphs, reduce=reduce))
-            for l, (words, _, _) in enumerate(levels):
+            for l, (words, _, _) in enumerate(levels[: _word_levels(readout, self.depth)]):
                 for reduce in WORD_READOUTS[readout]:
                     parts.append(scatter(words, graph_of[l], dim=0, dim_size=n_graphs, reduce=reduce))
             out[readout] = torch.cat(parts, dim=1)

@@ -15,8 +15,11 @@ __all__ = [
     "probe_labels",
 ]
 
-#: Readouts ``readout="auto"`` chooses among (in this order; ties go to the earlier one).
-AUTO_CANDIDATES = ("max-mean-sum", "max-mean-sum+words", "words")
+#: Readouts ``readout="auto"`` chooses among (in this order; ties go to the earlier one). The third
+#: was ``"words"`` until issue 19's fourth round: ``"words-level0"`` replaced it on validation data
+#: (``benchmarks/graph/results/round4/val*.out``, validation seeds 100-102, rule
+#: ``tune_defaults.choose_ptc`` applied by ``benchmarks/graph/aggregate_validation.py``).
+AUTO_CANDIDATES = ("max-mean-sum", "max-mean-sum+words", "words-level0")
 #: Readout used by ``readout="auto"`` when ``fit`` gets no usable class labels.
 AUTO_FALLBACK = "max-mean-sum"
 #: ``C`` grid of the probe (RBF SVC on standardised embeddings, ``gamma="scale"``).

@@ -278,7 +278,9 @@ def test_n_jobs_zero_is_rejected_by_fit():
     LoukasGraphEmbedder(random_state=0, n_jobs=1, **FAST)._validate_params()
 
 
-@pytest.mark.parametrize("readout", ["max-mean-sum", "max-mean", "max-mean-sum+words", "words"])
+@pytest.mark.parametrize(
+    "readout", ["max-mean-sum", "max-mean", "max-mean-sum+words", "words", "words-level0"]
+)
 def test_feature_names_and_pandas_output_follow_the_embedding_layout(readout):
     import pandas as pd
 
@@ -308,7 +310,8 @@ def test_feature_names_and_pandas_output_follow_the_embedding_layout(readout):
             if f"level{level}_{kind}_sum_0" in df:
                 np.testing.assert_allclose(cols("sum"), cols("mean") * sizes[level][:, None], rtol=1e-5, atol=1e-5)
             checked += 1
-    assert checked == {"max-mean-sum": d, "max-mean": d, "max-mean-sum+words": 2 * d, "words": d}[readout]
+    expected = {"max-mean-sum": d, "max-mean": d, "max-mean-sum+words": 2 * d, "words": d}
+    assert checked == expected.get(readout, 1)  # "words-level0": one level
 
 
 @pytest.mark.slow  # starting joblib workers takes tens of seconds on a loaded machine
@@ -397,3 +400,29 @@ def test_words_only_readout_is_max_mean_sum_of_every_levels_words():
             np.testing.assert_allclose(block[g, 2 * f :], v[owner == g].sum(0), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="readout"):
         words.module_.embed(batch, readout="sum")
+
+
+def test_words_level0_readout_is_the_level0_block_of_words():
+    from sklot._core.validation import check_graphs
+    from sklot.graph._embedder import _collate
+
+    graphs = small_graphs()
+    d, f = FAST["depth"], FAST["n_features"]
+    assert d >= 2  # otherwise "words-level0" and "words" coincide
+    words = LoukasGraphEmbedder(random_state=0, readout="words", **FAST).fit(graphs)
+    level0 = LoukasGraphEmbedder(random_state=0, readout="words-level0", **FAST).fit(graphs)
+    W, W0 = words.transform(graphs), level0.transform(graphs)
+    assert W0.shape == (5, 3 * f) == (5, level0.n_features_out_)
+    # same training (the readout does not change it): the first level's block of "words"
+    np.testing.assert_allclose(W0, W[:, : 3 * f], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(W0, W[:, 3 * f : 6 * f])  # and not a coarse level's
+    batch, _ = _collate(level0._pyramid_dataset(check_graphs(graphs)).items)
+    with torch.no_grad():
+        v = level0.module_._levels(batch)[0][0].numpy()
+    owner = np.repeat(np.arange(5), batch["n_nodes_0"].numpy())
+    for g in range(5):  # max, mean and sum over the input graph's nodes
+        vg = v[owner == g]
+        expected = np.concatenate([vg.max(0), vg.mean(0), vg.sum(0)])
+        np.testing.assert_allclose(W0[g], expected, rtol=1e-5, atol=1e-5)
+    names = level0.get_feature_names_out()
+    assert names[0] == "level0_words_max_0" and names[-1] == f"level0_words_sum_{f - 1}"

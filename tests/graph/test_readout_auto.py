@@ -216,10 +216,11 @@ def test_fit_applies_the_one_se_rule_a_noisy_gain_keeps_the_default(monkeypatch)
     assert AUTO_RULE == "one-se"
     graphs, y = labelled_graphs(20)
     base = np.array([0.80, 0.70, 0.90, 0.75, 0.85])
-    for words, expected in ((base + [0.20, -0.10, 0.10, -0.10, 0.10], "max-mean-sum"), (base + 0.02, "words")):
-        fake = {"max-mean-sum": base, "max-mean-sum+words": base - 0.05, "words": words}
+    third = AUTO_CANDIDATES[2]
+    for words, expected in ((base + [0.20, -0.10, 0.10, -0.10, 0.10], "max-mean-sum"), (base + 0.02, third)):
+        fake = {"max-mean-sum": base, "max-mean-sum+words": base - 0.05, third: words}
         monkeypatch.setattr(sel, "probe_readouts", lambda embeddings, y, **kw: fake)
         emb = LoukasGraphEmbedder(readout="auto", random_state=0, **FAST).fit(graphs, y)
         assert emb.readout_ == expected
         assert emb.readout_scores_ == pytest.approx({r: a.mean() for r, a in fake.items()})
-        assert choose_readout(fake, "best") == "words"
+        assert choose_readout(fake, "best") == third
