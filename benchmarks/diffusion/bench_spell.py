@@ -1,10 +1,11 @@
-"""SPELL benchmark: vanilla vs SPELL static / dynamic vs CADS vs particle guidance, on 2-D data and digits.
+"""SPELL benchmark: vanilla vs SPELL static / dynamic vs CADS vs particle guidance (2-D, digits, fashion).
 
 Same seeds for every method. Shield = the training set, radius set so that the vanilla sampler has a
 stated in-shield rate (calibrated on other seeds). Metrics against held-out real data: in-shield rate,
 precision / recall / coverage (k = 5), Vendi (RBF kernel, bandwidth = the median pairwise distance of
 the real features, the same for every method), a Frechet distance (2-D: on the coordinates; digits: on
-the hidden features of an MLP digits classifier trained here, "FD-digits"), and sampling time.
+the hidden features of an MLP classifier of the dataset trained here, "FD-digits" / "FD-fashion"), and
+sampling time. Digits and Fashion-MNIST share one code path (``bench_images``).
 A large-shield run times SPELL with the approximate (faiss) index against vanilla sampling.
 
 Full run (the figures of docs/benchmarks/diffusion.md)::
@@ -21,13 +22,22 @@ strength, seeds 1-2 report mean +- sd and paired differences)::
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --only digits --seeds 3 \
         --sweep short --methods spell_dynamic cads particle_guidance --cache /tmp/spell_cache
 
-Fashion-MNIST epoch time (the reason there is no Fashion-MNIST comparison)::
+Fashion-MNIST comparison (docs/benchmarks/diffusion.md, "Fashion-MNIST": a 14-epoch model on 10,000
+training images, DDIM 50 steps, 2 batches of 100 per method; sampling seed 0 picks the strengths on the
+short sweep, seed 1 reports; ``--quick``: 1 epoch on 2,000 images, a check that it runs)::
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --only fashion
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --only fashion --seeds 2 \
+        --sweep short --cache /tmp/spell_cache --json fashion.json
 
-Options: ``--only 2d digits large fashion``, ``--seeds N``, ``--train-seeds S ...``, ``--sweep full|short``,
-``--methods ...``, ``--n-batches N`` (digits), ``--sampler-2d ddpm|ddim``, ``--cache DIR``, ``--json PATH``,
-``--figures DIR``. Timings on a loaded machine are not figures: rerun on an idle machine for them.
+Fashion-MNIST epoch time (one epoch on 10,000 images, 100 samples; ``--only fashion`` before the
+comparison existed)::
+
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/diffusion/bench_spell.py --only fashion_epoch
+
+Options: ``--only 2d digits large fashion fashion_epoch``, ``--seeds N``, ``--train-seeds S ...``,
+``--sweep full|short``, ``--methods ...``, ``--n-batches N`` (digits, fashion), ``--sampler-2d ddpm|ddim``,
+``--cache DIR``, ``--json PATH``, ``--figures DIR``. Timings on a loaded machine are not figures: rerun
+on an idle machine for them.
 """
 
 import argparse
@@ -70,6 +80,9 @@ SWEEPS = {
                "short": ((1.0, 1.25), (0.01, 0.03), (0.6,)),
                # the strengths picked on validation seed 0 by the short sweep (docs: "Spread over seeds")
                "picked": ((1.0,), (0.03,), (0.6,))},
+    # Fashion-MNIST: the digits strengths (dynamic radii as multiples of the static radius)
+    "fashion": {"full": ((1.0, 1.25, 1.5), (0.003, 0.01, 0.03), (0.3, 0.6, 0.8)),
+                "short": ((1.0, 1.25), (0.01, 0.03), (0.6,))},
 }
 
 
@@ -294,10 +307,22 @@ def bench_2d(quick, sample_seeds=(0,), train_seeds=(0,), sampler="ddpm", cache=N
     return out
 
 
-def digits_classifier(X, y, seed=0):
+def fashion_split(quick=False):
+    """Fashion-MNIST (pixels in [0, 1], flat 784): the first 10,000 training images (2,000 with --quick)
+    train the model and the classifier; the first 1,000 test images (300) are the held-out real data."""
+    from sklot.datasets import load_fashion_mnist
+
+    X_tr, y_tr = load_fashion_mnist(n_samples=2_000 if quick else 10_000, return_X_y=True)
+    X_te, y_te = load_fashion_mnist(subset="test", n_samples=300 if quick else 1_000, return_X_y=True)
+    return X_tr.astype(np.float64), X_te.astype(np.float64), y_tr, y_te
+
+
+def mlp_classifier(X, y, seed=0, max_iter=400):
+    """An MLP classifier (one hidden layer of 128) trained here; its hidden ReLU features are the feature
+    space of precision / recall / coverage / Vendi / FD (never Inception)."""
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=(128,), max_iter=400, random_state=seed).fit(X, y)
+    clf = MLPClassifier(hidden_layer_sizes=(128,), max_iter=max_iter, random_state=seed).fit(X, y)
 
     def features(S):
         return np.maximum(S @ clf.coefs_[0] + clf.intercepts_[0], 0)
@@ -305,40 +330,78 @@ def digits_classifier(X, y, seed=0):
     return clf, features
 
 
-def bench_digits(quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cache=None, sweep="full",
-                 methods=METHODS):
-    X_tr, X_te, y_tr, y_te = digits_split()
-    clf, features = digits_classifier(X_tr, y_tr)
-    print(f"digits: classifier test accuracy {clf.score(X_te, y_te):.3f}", flush=True)
+def digits_classifier(X, y, seed=0):
+    return mlp_classifier(X, y, seed)
+
+
+def image_config(dataset, quick):
+    """The per-dataset settings of :func:`bench_images`: data split, model, sampling and run sizes."""
+    if dataset == "digits":
+        return {"split": lambda: digits_split(), "classifier": digits_classifier, "image_shape": (8, 8),
+                "epochs": 30 if quick else 150, "n_sampling_steps": 50 if quick else 100,
+                "n_batches": 2 if quick else 5, "batch": 100, "n_calibration": 300, "n_check": 200}
+    if dataset == "fashion":
+        # a model of ~17 min on one core (72.6 s an epoch on 10,000 images, idle core); DDIM 50 steps
+        # (half the 0.52 s a sample of 100 steps); the classifier's 100 epochs of Adam suffice
+        return {"split": lambda: fashion_split(quick),
+                "classifier": lambda X, y: mlp_classifier(X, y, max_iter=100),
+                "image_shape": (28, 28), "epochs": 1 if quick else 14,
+                "n_sampling_steps": 20 if quick else 50, "n_batches": 1 if quick else 2,
+                "batch": 20 if quick else 100, "n_calibration": 40 if quick else 200,
+                "n_check": 20 if quick else 100}
+    raise ValueError(f"unknown image dataset {dataset!r}")
+
+
+def bench_images(dataset, quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cache=None,
+                 sweep="full", methods=METHODS):
+    """The image comparison (``dataset`` "digits" or "fashion"): a class-conditional UNet
+    DiffusionGenerator (DDIM, classifier-free guidance 2) trained here, shield = its training images
+    (radius: vanilla in-shield rate 10 % on calibration seeds), features of an MLP classifier trained
+    here, ``n_batches`` batches per method and sampling seed."""
+    cfg = image_config(dataset, quick)
+    X_tr, X_te, y_tr, y_te = cfg["split"]()
+    t0 = time.perf_counter()
+    clf, features = cfg["classifier"](X_tr, y_tr)
+    print(f"{dataset}: {len(X_tr)} training / {len(X_te)} held-out images; classifier test accuracy "
+          f"{clf.score(X_te, y_te):.3f} ({time.perf_counter() - t0:.1f} s)", flush=True)
     y_fn = lambda n: np.arange(n) % 10  # noqa: E731
-    n_batches = n_batches or (2 if quick else 5)
+    n_batches = n_batches or cfg["n_batches"]
+    batch, epochs = cfg["batch"], cfg["epochs"]
     out = {"train_seeds": list(train_seeds), "sample_seeds": list(sample_seeds), "n_batches": n_batches,
+           "batch_size": batch, "n_train": len(X_tr), "n_heldout": len(X_te), "max_epochs": epochs,
+           "n_sampling_steps": cfg["n_sampling_steps"], "classifier_accuracy": float(clf.score(X_te, y_te)),
            "fit_seconds": [], "radius": [], "sample_class_accuracy": [], "runs": []}
     for ts in train_seeds:
-        epochs = 30 if quick else 150
         make = lambda: DiffusionGenerator(  # noqa: E731
-            image_shape=(8, 8), max_epochs=epochs, batch_size=128, random_state=ts, sampler="ddim",
-            n_sampling_steps=50 if quick else 100, guidance_scale=2.0)
-        gen, fit_s = fitted(make, X_tr, y_tr, cache, f"digits_seed{ts}_epochs{epochs}")
-        S = gen.sample(200, y=np.arange(200) % 10, random_state=999)
-        acc = float(np.mean(clf.predict(np.clip(S, 0, 1)) == np.arange(200) % 10))
+            image_shape=cfg["image_shape"], max_epochs=epochs, batch_size=128, random_state=ts,
+            sampler="ddim", n_sampling_steps=cfg["n_sampling_steps"], guidance_scale=2.0)
+        name = f"{dataset}_seed{ts}_epochs{epochs}" + (f"_n{len(X_tr)}" if dataset != "digits" else "")
+        gen, fit_s = fitted(make, X_tr, y_tr, cache, name)
+        m = cfg["n_check"]
+        S = gen.sample(m, y=np.arange(m) % 10, random_state=999).reshape(m, -1)
+        acc = float(np.mean(clf.predict(np.clip(S, 0, 1)) == np.arange(m) % 10))
         print(f"  seed {ts}: fit {fit_s:.1f} s; class accuracy of the samples (classifier) {acc:.3f}",
               flush=True)
-        radius = calibrate_radius(gen, X_tr, y_fn, 300, 0.10)
+        radius = calibrate_radius(gen, X_tr, y_fn, cfg["n_calibration"], 0.10)
         print(f"  radius {radius:.4g} (vanilla in-shield rate 10 % on calibration seeds)", flush=True)
-        dyn, pg, cads = SWEEPS["digits"][sweep]
+        dyn, pg, cads = SWEEPS[dataset][sweep]
         grid = method_grid(radius, X_tr, tuple(f * radius for f in dyn), pg, cads, methods)
         out["fit_seconds"].append(fit_s)
         out["radius"].append(radius)
         out["sample_class_accuracy"].append(acc)
         for ss in sample_seeds:
-            print(f"  train seed {ts}, sampling seed {ss} ({n_batches} batches of 100)", flush=True)
-            res = run_methods(gen, X_tr, radius, y_fn, n_batches, 100, features, features(X_te), grid,
+            print(f"  train seed {ts}, sampling seed {ss} ({n_batches} batches of {batch})", flush=True)
+            res = run_methods(gen, X_tr, radius, y_fn, n_batches, batch, features, features(X_te), grid,
                               seed=ss)
             out["runs"].append({"train_seed": ts, "sample_seed": ss, "methods": res})
         if ts == train_seeds[0]:
             out["_gen"], out["_X_tr"] = gen, X_tr
     return out
+
+
+def bench_digits(quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cache=None, sweep="full",
+                 methods=METHODS):
+    return bench_images("digits", quick, sample_seeds, train_seeds, n_batches, cache, sweep, methods)
 
 
 def bench_large(quick, gen, X_tr, radius):
@@ -400,7 +463,7 @@ def figures(results, outdir):
     outdir.mkdir(parents=True, exist_ok=True)
     colors = {"vanilla": "k", "spell_static": "tab:red", "spell_dynamic": "tab:blue",
               "cads": "tab:green", "particle_guidance": "tab:orange"}
-    for part in ("2d", "digits"):
+    for part in ("2d", "digits", "fashion"):
         if part not in results:
             continue
         rows = results[part]["methods"]  # aggregated over the report runs
@@ -433,7 +496,7 @@ def figures(results, outdir):
 
 
 def summary(results):
-    for part in ("2d", "digits"):
+    for part in ("2d", "digits", "fashion"):
         if part not in results:
             continue
         P = results[part]
@@ -494,7 +557,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", nargs="*", default=["2d", "digits", "large"],
-                   choices=["2d", "digits", "large", "fashion"])
+                   choices=["2d", "digits", "large", "fashion", "fashion_epoch"])
     p.add_argument("--seeds", type=int, default=1,
                    help="sampling seeds 0..SEEDS-1; with more than one, seed 0 picks the strengths "
                         "(validation) and the others report")
@@ -504,7 +567,8 @@ def main(argv=None):
     p.add_argument("--merge", nargs="*", default=[],
                    help="earlier --json files whose report runs join this run's (same method and strength)")
     p.add_argument("--train-seeds", type=int, nargs="*", default=[0], help="model training seeds")
-    p.add_argument("--n-batches", type=int, default=None, help="digits: batches of 100 per run (5)")
+    p.add_argument("--n-batches", type=int, default=None,
+                   help="digits / fashion: batches of 100 per run (digits 5, fashion 2)")
     p.add_argument("--sampler-2d", default="ddpm", choices=["ddim", "ddpm"])
     p.add_argument("--sweep", default="full", choices=["full", "short", "picked"],
                    help="strengths per method (short: the multi-seed subset, see SWEEPS)")
@@ -514,7 +578,7 @@ def main(argv=None):
     p.add_argument("--figures", default=None)
     a = p.parse_args(argv)
     seeds = tuple(range(a.seed_offset, a.seed_offset + a.seeds))
-    for part in ("2d", "digits"):
+    for part in ("2d", "digits", "fashion"):
         if part in a.only and a.sweep not in SWEEPS[part]:
             p.error(f"--sweep {a.sweep} is not defined for {part}: {sorted(SWEEPS[part])}")
     results = {}
@@ -534,7 +598,14 @@ def main(argv=None):
         if "large" in a.only:
             results["large"] = bench_large(a.quick, gen, X_tr, dig["radius"][0])
     if "fashion" in a.only:
-        results["fashion"] = bench_fashion_epoch(a.quick)
+        fa = bench_images("fashion", a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods)
+        fa.pop("_gen"), fa.pop("_X_tr")
+        fa["validation_seeds"] = list(seeds[: a.validation_seeds])
+        for path in a.merge:
+            merge_runs(fa, path, "fashion")
+        results["fashion"] = finish(fa)
+    if "fashion_epoch" in a.only:
+        results["fashion_epoch"] = bench_fashion_epoch(a.quick)
     summary(results)
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(results, indent=1))
