@@ -353,11 +353,13 @@ def image_config(dataset, quick):
 
 
 def bench_images(dataset, quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cache=None,
-                 sweep="full", methods=METHODS):
+                 sweep="full", methods=METHODS, guidance_scale=2.0):
     """The image comparison (``dataset`` "digits" or "fashion"): a class-conditional UNet
-    DiffusionGenerator (DDIM, classifier-free guidance 2) trained here, shield = its training images
-    (radius: vanilla in-shield rate 10 % on calibration seeds), features of an MLP classifier trained
-    here, ``n_batches`` batches per method and sampling seed."""
+    DiffusionGenerator (DDIM, classifier-free guidance ``guidance_scale``, 2 by default) trained here,
+    shield = its training images (radius: vanilla in-shield rate 10 % on calibration seeds, at that
+    guidance scale), features of an MLP classifier trained here, ``n_batches`` batches per method and
+    sampling seed. The guidance scale is a sampling setting: one trained model (and cache entry) serves
+    every scale."""
     cfg = image_config(dataset, quick)
     X_tr, X_te, y_tr, y_te = cfg["split"]()
     t0 = time.perf_counter()
@@ -368,6 +370,7 @@ def bench_images(dataset, quick, sample_seeds=(0,), train_seeds=(0,), n_batches=
     n_batches = n_batches or cfg["n_batches"]
     batch, epochs = cfg["batch"], cfg["epochs"]
     out = {"train_seeds": list(train_seeds), "sample_seeds": list(sample_seeds), "n_batches": n_batches,
+           "guidance_scale": guidance_scale,
            "batch_size": batch, "n_train": len(X_tr), "n_heldout": len(X_te), "max_epochs": epochs,
            "n_sampling_steps": cfg["n_sampling_steps"], "classifier_accuracy": float(clf.score(X_te, y_te)),
            "fit_seconds": [], "radius": [], "sample_class_accuracy": [], "runs": []}
@@ -377,6 +380,7 @@ def bench_images(dataset, quick, sample_seeds=(0,), train_seeds=(0,), n_batches=
             sampler="ddim", n_sampling_steps=cfg["n_sampling_steps"], guidance_scale=2.0)
         name = f"{dataset}_seed{ts}_epochs{epochs}" + (f"_n{len(X_tr)}" if dataset != "digits" else "")
         gen, fit_s = fitted(make, X_tr, y_tr, cache, name)
+        gen.set_params(guidance_scale=guidance_scale)
         m = cfg["n_check"]
         S = gen.sample(m, y=np.arange(m) % 10, random_state=999).reshape(m, -1)
         acc = float(np.mean(clf.predict(np.clip(S, 0, 1)) == np.arange(m) % 10))
@@ -400,8 +404,9 @@ def bench_images(dataset, quick, sample_seeds=(0,), train_seeds=(0,), n_batches=
 
 
 def bench_digits(quick, sample_seeds=(0,), train_seeds=(0,), n_batches=None, cache=None, sweep="full",
-                 methods=METHODS):
-    return bench_images("digits", quick, sample_seeds, train_seeds, n_batches, cache, sweep, methods)
+                 methods=METHODS, guidance_scale=2.0):
+    return bench_images("digits", quick, sample_seeds, train_seeds, n_batches, cache, sweep, methods,
+                        guidance_scale)
 
 
 def bench_large(quick, gen, X_tr, radius):
@@ -570,6 +575,9 @@ def main(argv=None):
     p.add_argument("--n-batches", type=int, default=None,
                    help="digits / fashion: batches of 100 per run (digits 5, fashion 2)")
     p.add_argument("--sampler-2d", default="ddpm", choices=["ddim", "ddpm"])
+    p.add_argument("--guidance-scale", type=float, default=2.0,
+                   help="digits / fashion: classifier-free guidance scale of every method's sampling (the "
+                        "radius is calibrated at it); default 2")
     p.add_argument("--sweep", default="full", choices=["full", "short", "picked"],
                    help="strengths per method (short: the multi-seed subset, see SWEEPS)")
     p.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
@@ -589,7 +597,8 @@ def main(argv=None):
             merge_runs(res2d, path, "2d")
         results["2d"] = finish(res2d)
     if "digits" in a.only or "large" in a.only:
-        dig = bench_digits(a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods)
+        dig = bench_digits(a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods,
+                           a.guidance_scale)
         gen, X_tr = dig.pop("_gen"), dig.pop("_X_tr")
         dig["validation_seeds"] = list(seeds[: a.validation_seeds])
         for path in a.merge:
@@ -598,7 +607,8 @@ def main(argv=None):
         if "large" in a.only:
             results["large"] = bench_large(a.quick, gen, X_tr, dig["radius"][0])
     if "fashion" in a.only:
-        fa = bench_images("fashion", a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods)
+        fa = bench_images("fashion", a.quick, seeds, a.train_seeds, a.n_batches, a.cache, a.sweep, a.methods,
+                          a.guidance_scale)
         fa.pop("_gen"), fa.pop("_X_tr")
         fa["validation_seeds"] = list(seeds[: a.validation_seeds])
         for path in a.merge:

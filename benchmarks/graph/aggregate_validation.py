@@ -11,6 +11,13 @@ issue 19's fourth round (docs/benchmarks/graph.md)::
         benchmarks/graph/results/round4/val_s101.out benchmarks/graph/results/round4/val_s102.out \\
         --readouts "auto-1se,auto-1se[words-l0]" --features 64,128
 
+Issue 19's fifth round (NCI1 the target, ``words`` as a fourth candidate)::
+
+    python benchmarks/graph/aggregate_validation.py benchmarks/graph/results/round5/val_s100.out \\
+        benchmarks/graph/results/round5/val_s101.out benchmarks/graph/results/round5/val_s102.out \\
+        --readouts "auto-1se[words-l0],auto-1se[words-l0|words]" --features 128 \\
+        --baseline-readout "auto-1se[words-l0]" --target NCI1 --margin 0.005
+
 No training: it reads text (runs in a second).
 """
 
@@ -49,6 +56,13 @@ def main():
     parser.add_argument("--readouts", default="auto-1se,auto-1se[words-l0]")
     parser.add_argument("--features", default="64,128")
     parser.add_argument("--baseline-features", type=int, default=128, help="the default before the round")
+    parser.add_argument(
+        "--baseline-readout", default="auto-1se", help="the default readout before the round"
+    )
+    parser.add_argument("--target", default="PTC_MR", help="the dataset the rule maximises")
+    parser.add_argument(
+        "--margin", type=float, default=0.01, help="least gain on --target over the baseline"
+    )
     parser.add_argument("--datasets", default="MUTAG,PTC_MR,PROTEINS,NCI1")
     args = parser.parse_args()
     readouts, datasets = args.readouts.split(","), args.datasets.split(",")
@@ -72,9 +86,11 @@ def main():
         summary = f"min={min(per.values()):.3f} mean={np.mean(list(per.values())):.3f}"
         print(f"  {k[0]:45s} {k[1]:20s} {cells}  {summary}")
     base_key = next(
-        k for k in ratios if k[1] == "auto-1se" and k[0].endswith(f"features={args.baseline_features}")
+        k
+        for k in ratios
+        if k[1] == args.baseline_readout and k[0].endswith(f"features={args.baseline_features}")
     )
-    choose_ptc(ratios, None, datasets, baseline=base_key)
+    choose_ptc(ratios, None, datasets, target=args.target, margin=args.margin, baseline=base_key)
 
 
 if __name__ == "__main__":

@@ -507,6 +507,14 @@ def main():
         "'HG2V-auto[rule]' each (a single 'best' keeps the column name 'HG2V-auto')",
     )
     parser.add_argument(
+        "--auto-plus",
+        default="",
+        help="with --auto: comma-separated readouts appended to the probe's candidates (after "
+        "sklot.graph._readout_selection.AUTO_CANDIDATES, in this order) for a second set of columns "
+        "'HG2V-auto+<readouts>[rule]' from the same training and the same probe folds (a paired "
+        "comparison of a candidate list with the default's)",
+    )
+    parser.add_argument(
         "--extra-readouts",
         default="",
         help="comma-separated readouts also scored from the HG2V column's training (one column "
@@ -545,7 +553,12 @@ def main():
         grid = parse_select(args.select)
         trained = {}  # training configuration -> ({readout: embedding}, fit time, s/epoch)
         extra = [r for r in args.extra_readouts.split(",") if r]
-        readouts = sorted({args.readout, *extra} | {cfg.get("readout", args.readout) for cfg in grid})
+        plus = [r for r in args.auto_plus.split(",") if r]
+        if plus and not args.auto:
+            parser.error("--auto-plus needs --auto")
+        readouts = sorted(
+            {args.readout, *extra, *plus} | {cfg.get("readout", args.readout) for cfg in grid}
+        )
         if args.auto or "auto" in readouts:
             from sklot.graph._readout_selection import AUTO_CANDIDATES
 
@@ -585,6 +598,12 @@ def main():
                     col = "HG2V-auto" if rules == ["best"] else f"HG2V-auto[{rule}]"
                     res[col] = (acc, std, t, ep)
                     print(f"{name}: {col} picks (outer splits per readout): {picks}", flush=True)
+                if plus:
+                    Zp = {**Za, **{r: embed({"readout": r})[0] for r in plus if r not in Za}}
+                    for rule, (acc, std, picks) in evaluate_auto(Zp, y, args.protocol, args.seed, rules).items():
+                        col = f"HG2V-auto+{'+'.join(plus)}[{rule}]"
+                        res[col] = (acc, std, t, ep)
+                        print(f"{name}: {col} picks (outer splits per readout): {picks}", flush=True)
             for r in extra:
                 Zr = embed({"readout": r})[0]
                 res[f"HG2V[{r}]"] = (*evaluate_fast(Zr, y, args.protocol, seed=args.seed), t, ep)

@@ -109,13 +109,14 @@ def derive_words(name, Zw, depth):
 
 
 def auto_variant(r):
-    """``"auto-1se[words-l0]"`` -> ``("one-se", "words-l0")``: the one-SE probe with the
-    ``words`` candidate replaced by a derived one; ``"auto"``/``"auto-1se"`` -> ``(rule, "words")``;
-    otherwise None."""
+    """``"auto-1se[words-l0]"`` -> ``("one-se", ("words-l0",))``: the one-SE probe with the
+    ``words`` candidate replaced by a derived one (or by several, ``"auto-1se[words-l0|words]"``:
+    candidates ``max-mean-sum``, ``max-mean-sum+words``, then these in this order);
+    ``"auto"``/``"auto-1se"`` -> ``(rule, ("words",))``; otherwise None."""
     if r in AUTO_RULE_OF:
-        return AUTO_RULE_OF[r], "words"
+        return AUTO_RULE_OF[r], ("words",)
     if r.startswith("auto-1se[") and r.endswith("]"):
-        return "one-se", r[len("auto-1se[") : -1]
+        return "one-se", tuple(r[len("auto-1se[") : -1].split("|"))
     return None
 
 
@@ -180,7 +181,9 @@ def tune_dataset(name, args, base, configs, readouts):
         from sklot.graph._readout_selection import AUTO_CANDIDATES
 
         autos = {r: auto_variant(r) for r in readouts if auto_variant(r)}
-        words_derived = {r for r in readouts if r.startswith("words-")} | {w for _, w in autos.values()}
+        words_derived = {r for r in readouts if r.startswith("words-")} | {
+            w for _, ws in autos.values() for w in ws
+        }
         words_derived.discard("words")
         plain = set(readouts) - set(autos) - {"concat"} - words_derived
         if autos:
@@ -197,8 +200,8 @@ def tune_dataset(name, args, base, configs, readouts):
         for r in readouts:
             rule = "best"
             if r in autos:
-                rule, w = autos[r]
-                Zr = {c: Zs[c] for c in ("max-mean-sum", "max-mean-sum+words")} | {w: Zs[w]}
+                rule, ws = autos[r]
+                Zr = {c: Zs[c] for c in ("max-mean-sum", "max-mean-sum+words")} | {w: Zs[w] for w in ws}
             else:
                 Zr = Zs[r]
             s, s_std = validation_score(Zr, y, args.folds, args.seed, rule=rule)
