@@ -332,28 +332,36 @@ def evaluate_fast(X, y, protocol, seed=0):
     return float(np.mean(accs)), float(np.std(accs))
 
 
-def evaluate_auto(Zs, y, protocol, seed=0, rules=None):
+def evaluate_auto(Zs, y, protocol, seed=0, rules=None, candidate_sets=None):
     """``readout="auto"`` inside the outer CV: in every outer split the readout is chosen by
     the probe ``LoukasGraphEmbedder.fit`` runs (``sklot.graph._readout_selection``:
     ``probe_readouts`` then ``choose_readout``) on the *training part only* (its embeddings and
     labels, ``random_state=seed``), then scored like :func:`evaluate_fast`. One probe per split
-    serves every decision rule of ``rules`` (default: the estimator's, ``AUTO_RULE``). Returns
-    ``{rule: (mean, std of the outer accuracy, how often each readout was chosen)}``."""
+    serves every decision rule of ``rules`` (default: the estimator's, ``AUTO_RULE``) and every
+    candidate list of ``candidate_sets`` (``{name: [readouts]}``, each a sub-list of ``Zs`` whose
+    first readout is the one-SE rule's default; default: all of ``Zs`` in order, name ``""``):
+    the probe's folds do not depend on the readouts, so one probe of all of them gives each list
+    the fold accuracies a probe of that list alone would. Returns ``{rule: (mean, std of the
+    outer accuracy, how often each readout was chosen)}``, or with ``candidate_sets``
+    ``{(name, rule): ...}``."""
     from sklot.graph._readout_selection import AUTO_RULE, choose_readout, probe_readouts
 
     rules = tuple(rules or (AUTO_RULE,))
-    accs = {rule: [] for rule in rules}
-    picks = {rule: {r: 0 for r in Zs} for rule in rules}
+    sets = candidate_sets or {"": list(Zs)}
+    keys = [(n, rule) for n in sets for rule in rules]
+    accs = {k: [] for k in keys}
+    picks = {(n, rule): {r: 0 for r in sets[n]} for n, rule in keys}
     for tr, te in _splits(y, y, protocol, seed):
         folds = probe_readouts({r: Z[tr] for r, Z in Zs.items()}, y[tr], random_state=seed)
-        scored = {}  # readout -> outer accuracy (rules that agree share it)
-        for rule in rules:
-            best = choose_readout(folds, rule)
-            picks[rule][best] += 1
+        scored = {}  # readout -> outer accuracy (rules and lists that agree share it)
+        for n, rule in keys:
+            best = choose_readout({r: folds[r] for r in sets[n]}, rule)
+            picks[(n, rule)][best] += 1
             if best not in scored:
                 scored[best] = _fast_split_accuracy(Zs[best][tr], y[tr], Zs[best][te], y[te])
-            accs[rule].append(scored[best])
-    return {rule: (float(np.mean(accs[rule])), float(np.std(accs[rule])), picks[rule]) for rule in rules}
+            accs[(n, rule)].append(scored[best])
+    out = {k: (float(np.mean(accs[k])), float(np.std(accs[k])), picks[k]) for k in keys}
+    return out if candidate_sets else {rule: v for (_, rule), v in out.items()}
 
 
 def evaluate_selected(Zs, y, protocol, seed=0):
@@ -594,16 +602,17 @@ def main():
             if args.auto and args.readout != "auto":
                 Za = embed({"readout": "auto"})[0]
                 rules = args.auto_rules.split(",")
-                for rule, (acc, std, picks) in evaluate_auto(Za, y, args.protocol, args.seed, rules).items():
-                    col = "HG2V-auto" if rules == ["best"] else f"HG2V-auto[{rule}]"
+                sets = {"": list(Za)}
+                if plus:  # one probe of the union serves both candidate lists (same folds)
+                    Za = {**Za, **{r: embed({"readout": r})[0] for r in plus if r not in Za}}
+                    sets["+" + "+".join(plus)] = list(Za)
+                scores = evaluate_auto(Za, y, args.protocol, args.seed, rules, candidate_sets=sets)
+                for (setname, rule), (acc, std, picks) in scores.items():
+                    col = f"HG2V-auto{setname}[{rule}]"
+                    if rules == ["best"] and not setname:
+                        col = "HG2V-auto"
                     res[col] = (acc, std, t, ep)
                     print(f"{name}: {col} picks (outer splits per readout): {picks}", flush=True)
-                if plus:
-                    Zp = {**Za, **{r: embed({"readout": r})[0] for r in plus if r not in Za}}
-                    for rule, (acc, std, picks) in evaluate_auto(Zp, y, args.protocol, args.seed, rules).items():
-                        col = f"HG2V-auto+{'+'.join(plus)}[{rule}]"
-                        res[col] = (acc, std, t, ep)
-                        print(f"{name}: {col} picks (outer splits per readout): {picks}", flush=True)
             for r in extra:
                 Zr = embed({"readout": r})[0]
                 res[f"HG2V[{r}]"] = (*evaluate_fast(Zr, y, args.protocol, seed=args.seed), t, ep)
